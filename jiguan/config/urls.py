@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from jiguan.core import views as core_views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="service:home", permanent=False)),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("jiguan.core.urls")),
+    path("manage/", include("jiguan.portals.manage.urls")),
+    path("service/", include("jiguan.portals.service.urls")),
+    path("api/v1/", include("jiguan.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,45 @@
+"""Factories for tests: real Jiangxi regions (loaded by migrate), valid codes, accounts with roles."""
+
+import itertools
+from datetime import date
+
+from .identifiers import credit_code, id_number
+from .models import Account, OrgUnit, Person, Rank, Role, RoleAssignment
+from .models.org import UnitKind
+
+_serial = itertools.count(1000)
+PASSWORD = "Jiguan@2026"
+
+
+def make_unit(region: str = "360100", name: str | None = None, parent: OrgUnit | None = None, **fields) -> OrgUnit:
+    n = next(_serial)
+    return OrgUnit.objects.create(
+        name=name or f"测试单位{n}", region_id=region, parent=parent, credit_code=credit_code(region, n), **fields
+    )
+
+
+def make_department(unit: OrgUnit, name: str = "办公室") -> OrgUnit:
+    return OrgUnit.objects.create(name=name, kind=UnitKind.DEPARTMENT, region=unit.region, parent=unit, unit=unit)
+
+
+def make_person(unit: OrgUnit, name: str | None = None, rank: str | None = None, **fields) -> Person:
+    n = next(_serial)
+    fields.setdefault("id_number", id_number(unit.region_id, date(1985, 3, 1 + n % 28), n, female=n % 2 == 0))
+    fields.setdefault("phone", f"138{n:08d}"[:11])
+    rank_obj = Rank.objects.get(level=unit.region.level, code=rank) if rank else None
+    return Person.objects.create(name=name or f"测试{n}", unit=unit, rank=rank_obj, **fields)
+
+
+def make_account(
+    username: str | None = None, *, roles: tuple[str, ...] = ("staff",), unit: OrgUnit | None = None,
+    person: Person | None = None, anchor: OrgUnit | None = None, password: str = PASSWORD, **fields,
+) -> Account:
+    """An account holding ``roles`` (built-in role codes), each anchored at ``anchor`` or its unit."""
+    if person is None and unit is not None:
+        person = make_person(unit)
+    account = Account.objects.create_user(
+        username or f"user{next(_serial)}", password, person=person, unit=unit, **fields
+    )
+    for code in roles:
+        RoleAssignment.objects.create(account=account, role=Role.objects.get(code=code), unit=anchor or unit)
+    return account
