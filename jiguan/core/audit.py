@@ -134,8 +134,9 @@ def log_personal_data_view(path: str, person) -> AccessLog:
 
 @receiver(post_save, dispatch_uid="jiguan_audit_save")
 def _on_save(sender, instance, created, raw=False, **kwargs):
-    if raw or not isinstance(instance, TrackedModel):
+    if raw or not isinstance(instance, TrackedModel) or getattr(instance, "_audit_suppressed", False):
         return
+    created = created or instance.__dict__.pop("_audit_created", False)
     after = snapshot(instance)
     before = None if created else _before(instance)
     if before is not None and before == {k: after.get(k) for k in before}:

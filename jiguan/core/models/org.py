@@ -149,7 +149,9 @@ class OrgUnit(TrackedModel):
     def save(self, *args, **kwargs):
         if not self.org_path:  # the path names the pk: insert under a placeholder, then set it
             self.org_path = f"new:{uuid.uuid4()}"
+            self._audit_suppressed = True  # the audit log records the finished row once, as created
             super().save(*args, **kwargs)
+            self._audit_suppressed, self._audit_created = False, True
             kwargs = {"using": kwargs.get("using"), "update_fields": ["org_path"]}
         self.org_path = self.compute_path()
         super().save(*args, **kwargs)

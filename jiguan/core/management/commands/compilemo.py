@@ -12,7 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = 0
-        for po_path in sorted((Path(settings.BASE_DIR) / "jiguan").rglob("locale/*/LC_MESSAGES/*.po")):
+        for po_path in sorted((Path(settings.BASE_DIR) / "jiguan").rglob("LC_MESSAGES/*.po")):
             mo_path = po_path.with_suffix(".mo")
             if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
                 polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
