@@ -20,6 +20,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from . import lookups  # noqa: F401  (registers the __under lookup)
+
 
 class Scope(models.TextChoices):
     ALL = "all", _("All data")
@@ -83,12 +85,12 @@ class Grant:
             case Scope.ALL:
                 return Q()
             case Scope.REGION:
-                return _any(Q(**{f"{p}__startswith": self.region_key}) for p in spec.paths)
+                return _any(Q(**{f"{p}__under": self.region_key}) for p in spec.paths)
             case Scope.UNIT_TREE:
-                return _any(Q(**{f"{p}__startswith": self.unit_path}) for p in spec.paths)
+                return _any(Q(**{f"{p}__under": self.unit_path}) for p in spec.paths)
             case Scope.CUSTOM:
                 return _any(
-                    Q(**{f"{p}__startswith": path}) for p in spec.paths for path in self.custom_paths
+                    Q(**{f"{p}__under": path}) for p in spec.paths for path in self.custom_paths
                 )
             case Scope.UNIT:
                 qs = [Q(**{f"{u}_id": self.unit_id}) for u in spec.units]
