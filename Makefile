@@ -17,16 +17,20 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
+# Compiling the catalogues is a build step: DEBUG=1 spares it the production keys it does not use.
 setup: $(VENV)/.installed node_modules/.installed
-	$(PY) manage.py compilemo
+	DEBUG=1 $(PY) manage.py compilemo
 
 ## run: set up, migrate, load demo data into an empty database, serve on 127.0.0.1:$(PORT)
+## (the background worker started here is stopped again when the server stops)
+run: export JIGUAN_DEMO := 1
 run: setup
-	JIGUAN_DEMO=1 $(PY) manage.py migrate --noinput
-	JIGUAN_DEMO=1 $(PY) manage.py seed --scale demo --if-empty
-	JIGUAN_DEMO=1 $(PY) manage.py demo_accounts
-	JIGUAN_DEMO=1 $(PY) manage.py worker --background
-	JIGUAN_DEMO=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed --scale demo --if-empty
+	$(PY) manage.py demo_accounts --base-url http://127.0.0.1:$(PORT)
+	$(PY) manage.py worker --background
+	trap '$(PY) manage.py worker --stop' EXIT; trap 'exit 130' INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## test: set up and run the whole suite (SQLite unless DATABASE_URL is set)
 test: setup
@@ -40,8 +44,12 @@ bench: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
+## worker: the background worker in the foreground (Ctrl-C stops it after the current job)
 worker: setup
 	$(PY) manage.py worker
+
+## messages: compile the translation catalogues
+messages: setup
 
 clean:
 	rm -rf $(VENV) node_modules var

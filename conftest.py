@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.core.cache import cache
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -19,6 +20,7 @@ def _fast_tests(settings, tmp_path):
     # Argon2 is the production hasher (tested in core/tests/test_auth.py); tests hash quickly.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()  # every test client is 127.0.0.1: rate-limit counts must not carry over
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ Development and the demo opt out of production strictness explicitly (``JIGUAN_D
 
 import os
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "jiguan.core.middleware.IdleTimeoutMiddleware",
     "jiguan.core.middleware.SecondFactorMiddleware",
+    "jiguan.core.middleware.PasswordExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -107,6 +109,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SQLITE_PATH", str(VAR_DIR / "jiguan.sqlite3")),
+            # A file, not shared memory, so concurrent writers in tests queue as they do in production;
+            # one per test process, so parallel runs never share it.
+            "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"jiguan-test-{os.getpid()}.sqlite3")},
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

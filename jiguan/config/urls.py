@@ -12,5 +12,7 @@ urlpatterns = [
     path("service/", include("jiguan.portals.service.urls")),
     path("api/v1/", include("jiguan.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The Django admin (superusers only) signs in through the platform's login: lockout, 2FA, login log.
+    path("admin/login/", RedirectView.as_view(pattern_name="core:login", query_string=True)),
     path("admin/", admin.site.urls),
 ]

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import models, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from .models.audit import AccessKind, AuditAction, ChainedRecord
 from .models.base import TrackedModel
 
 CHAINS: tuple[type[ChainedRecord], ...] = (AuditLog, LoginLog, AccessLog)
+M2M_LOGGED = ("post_add", "post_remove", "post_clear")
 REDACTED = "***"
 
 
@@ -149,6 +150,25 @@ def _on_save(sender, instance, created, raw=False, **kwargs):
 def _on_delete(sender, instance, **kwargs):
     if isinstance(instance, TrackedModel):
         log_change(AuditAction.DELETE, instance, snapshot(instance), None)
+
+
+@receiver(m2m_changed, dispatch_uid="jiguan_audit_m2m")
+def _on_m2m_change(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """Many-to-many edits (e.g. a role's custom units) skip post_save: log the set before and after."""
+    if reverse or not isinstance(instance, TrackedModel) or action not in ("pre_clear", *M2M_LOGGED):
+        return
+    field = next(f for f in instance._meta.many_to_many if f.remote_field.through is sender)
+    current = set(getattr(instance, field.name).values_list("pk", flat=True))
+    if action == "pre_clear":
+        instance._m2m_before_clear = current
+        return
+    after = sorted(current)
+    changed = set(pk_set or ())
+    before = {
+        "post_add": current - changed, "post_remove": current | changed,
+        "post_clear": instance.__dict__.pop("_m2m_before_clear", set()),
+    }[action]
+    log_change(AuditAction.UPDATE, instance, {field.name: sorted(before)}, {field.name: after})
 
 
 @dataclass

@@ -59,7 +59,7 @@ class EncryptedTextField(models.TextField):
     """A text field stored encrypted; Python sees plaintext. Not filterable: pair it with a blind index."""
 
     def from_db_value(self, value, expression, connection):
-        return None if value in (None, "") else decrypt(value)
+        return value if value in (None, "") else decrypt(value)
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)

@@ -1,22 +1,46 @@
-"""Request context for the audit log, the 30-minute idle timeout, and the administrators' second factor."""
+"""Request context for the audit log, the 30-minute idle timeout, and the sign-in gates: an account
+owing its second factor, or a new password, reaches nothing but the pages that settle that."""
 
 import uuid
+from functools import cached_property
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .context import acting
 
 SESSION_LAST_SEEN = "jiguan_last_seen"
 SESSION_OTP_VERIFIED = "jiguan_otp_verified"
+# Writing the last-seen time on every request would save the session on every request; a minute's
+# slack in a 30-minute timeout is harmless.
+LAST_SEEN_RESOLUTION = 60
 
 
 def client_ip(request) -> str | None:
     # Behind the reverse proxy the app trusts X-Real-IP set by it (docs/deploy.md); else the peer.
     return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
+
+
+def url_with_next(url_name: str, next_url: str, **params) -> str:
+    return f"{reverse(url_name)}?{urlencode({'next': next_url, **params})}"
+
+
+def redirect_page(request, url: str) -> HttpResponse:
+    """Send the browser to ``url``. An htmx request for a fragment gets HX-Redirect instead of a 302,
+    which htmx would follow and swap into the fragment (a login page inside a table cell)."""
+    from .listing import is_htmx
+
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 class RequestContextMiddleware:
@@ -51,31 +75,82 @@ class IdleTimeoutMiddleware:
 
                 record_timeout(request, user)
                 logout(request)
+                request.audit_context.actor = None
                 if request.path.startswith("/api/"):
-                    return self.get_response(request)
-                return redirect(f"{reverse('core:login')}?next={request.path}&timeout=1")
-            request.session[SESSION_LAST_SEEN] = now
+                    return self.get_response(request)  # the API answers 401 to the now anonymous request
+                return redirect_page(request, url_with_next("core:login", request.get_full_path(), timeout=1))
+            if now - last_seen >= LAST_SEEN_RESOLUTION or SESSION_LAST_SEEN not in request.session:
+                request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
 
 
-class SecondFactorMiddleware:
-    """An administrator who must use TOTP reaches nothing but the second-factor pages until verified."""
+class SignInGate:
+    """Base of the gates: a signed-in user the gate has ``blocked`` is sent to ``url_name`` (the API gets a
+    JSON 403) until that is settled; the sign-in pages themselves and static files stay reachable.
+    (services.auth imports this module, so the gates import it inside their methods.)"""
 
-    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz")
+    url_name = ""
+    open_url_names: tuple[str, ...] = ("core:login", "core:logout", "core:second_factor", "core:totp_setup")
+    open_prefixes = ("/static/", "/i18n/", "/healthz")
+    api_code = ""
 
     def __init__(self, get_response):
         self.get_response = get_response
+
+    @cached_property
+    def open_paths(self) -> frozenset[str]:
+        return frozenset(reverse(name) for name in self.open_url_names)
+
+    def blocked(self, request, user) -> bool:
+        raise NotImplementedError
+
+    def api_message(self) -> str:
+        raise NotImplementedError
 
     def __call__(self, request):
         user = getattr(request, "user", None)
         if (
             user is not None
             and user.is_authenticated
-            and not request.session.get(SESSION_OTP_VERIFIED)
-            and not request.path.startswith(self.ALLOWED_PREFIXES)
+            and request.path not in self.open_paths
+            and not request.path.startswith(self.open_prefixes)
+            and self.blocked(request, user)
         ):
-            from .services.auth import second_factor_required
-
-            if second_factor_required(user):
-                return redirect(f"{reverse('core:second_factor')}?next={request.path}")
+            if request.path.startswith("/api/"):  # the API's one error shape
+                body = {"code": self.api_code, "message": self.api_message(), "field": None, "errors": []}
+                return JsonResponse(body, status=403)
+            return redirect_page(request, url_with_next(self.url_name, request.get_full_path()))
         return self.get_response(request)
+
+
+class SecondFactorMiddleware(SignInGate):
+    """An account that must use TOTP reaches nothing but the second-factor pages until verified."""
+
+    url_name = "core:second_factor"
+    api_code = "second_factor_required"
+
+    def blocked(self, request, user) -> bool:
+        if request.session.get(SESSION_OTP_VERIFIED):
+            return False
+        from .services.auth import second_factor_required
+
+        return second_factor_required(user)
+
+    def api_message(self) -> str:
+        return _("Enter the verification code from your authenticator app in the web portal first.")
+
+
+class PasswordExpiryMiddleware(SignInGate):
+    """An account whose password expired, or that must change it, reaches only the change page."""
+
+    url_name = "core:password_change"
+    open_url_names = (*SignInGate.open_url_names, "core:password_change")
+    api_code = "password_expired"
+
+    def blocked(self, request, user) -> bool:
+        from .services.auth import password_expired
+
+        return password_expired(user)
+
+    def api_message(self) -> str:
+        return _("Your password has expired. Change it in the web portal first.")

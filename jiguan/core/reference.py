@@ -5,7 +5,9 @@ import csv
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from .models import Dictionary, DictionaryItem, Rank, Region, Role
 from .registry import registry
@@ -56,22 +58,26 @@ def builtin_role_permissions() -> dict[str, list[str]]:
 
 
 def sync_roles() -> None:
+    """Create missing built-in roles. On existing ones add only the permissions the code grants anew
+    (e.g. a module installed since the last run) — never re-add what the security administrator took away."""
     permissions = builtin_role_permissions()
     for code, name, scope, admin_kind, _perms in BUILTIN_ROLES:
-        Role.objects.update_or_create(
+        granted = sorted(permissions[code])
+        role, created = Role.objects.get_or_create(
             code=code,
-            defaults={
-                "name": str(name),
-                "scope": scope,
-                "admin_kind": admin_kind,
-                "builtin": True,
-                "permissions": sorted(permissions[code]),
-            },
+            defaults={"name": str(name), "scope": scope, "admin_kind": admin_kind, "builtin": True,
+                      "permissions": granted, "code_permissions": granted},
         )
+        new = set(granted) - set(role.code_permissions)
+        if not created and (new or set(role.code_permissions) != set(granted)):
+            role.permissions = sorted({*role.permissions, *new})
+            role.code_permissions = granted
+            role.save(update_fields=["permissions", "code_permissions"])
 
 
 def sync_all() -> None:
-    with transaction.atomic():
+    # Names are stored in the platform's language (migrate runs with translations deactivated).
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         sync_regions()
         sync_ranks()
         sync_dictionaries()

@@ -30,6 +30,7 @@ class AccountManager(BaseUserManager):
 class Account(TrackedModel, AbstractBaseUser, PermissionsMixin):
     username = models.CharField(_("username"), max_length=40, unique=True)
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
     person = models.OneToOneField(
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="account", verbose_name=_("person")
     )
@@ -90,6 +91,8 @@ class Role(TrackedModel):
     name = models.CharField(_("name"), max_length=50)
     description = models.CharField(_("description"), max_length=200, blank=True)
     permissions = models.JSONField(_("permissions"), default=list)
+    # For built-in roles: what the code granted at the last sync, so later syncs add only what is new.
+    code_permissions = models.JSONField(default=list, editable=False)
     scope = models.CharField(_("data scope"), max_length=12, choices=Scope.choices, default=Scope.SELF)
     custom_units = models.ManyToManyField(OrgUnit, blank=True, related_name="+", verbose_name=_("custom units"))
     admin_kind = models.CharField(_("administrator kind"), max_length=10, choices=AdminKind.choices, blank=True)

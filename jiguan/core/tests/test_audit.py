@@ -107,3 +107,16 @@ def test_purge_keeps_retention_and_rebases_the_chain():
     purged = purge_expired(retention_days=30)  # below the floor: 180 days still apply
     assert purged["core.AuditLog"] == 2
     assert verify_chains() == []
+
+
+def test_many_to_many_changes_are_logged():
+    from jiguan.core.models import Role
+
+    unit_a, unit_b = make_unit(), make_unit()
+    role = Role.objects.create(code="custom_test", name="自定义", scope="custom")
+    role.custom_units.add(unit_a, unit_b)
+    role.custom_units.remove(unit_a)
+    added, removed = AuditLog.objects.filter(model="core.Role", object_id=str(role.pk), action="update").order_by("seq")
+    assert added.before == {"custom_units": []} and added.after == {"custom_units": sorted([unit_a.pk, unit_b.pk])}
+    assert removed.before == {"custom_units": sorted([unit_a.pk, unit_b.pk])}
+    assert removed.after == {"custom_units": [unit_b.pk]}

@@ -7,7 +7,10 @@ from django.utils import translation
 from django.utils.translation import trans_real
 
 ROOT = Path(__file__).resolve().parents[2]
-PY_CALL = re.compile(r"""\b(?:_|gettext|gettext_lazy|gettext_noop|pgettext_lazy|pgettext)\(\s*(?:"[^"]*",\s*)?"((?:[^"\\]|\\.)+)"\s*[,)]""")
+PY_CALL = re.compile(
+    r"""\b(?:_|gettext|gettext_lazy|gettext_noop|pgettext_lazy|pgettext)\(\s*(?:"([^"]*)",\s*)?"((?:[^"\\]|\\.)+)"\s*[,)]"""
+)
+CONTEXT_SEPARATOR = "\x04"  # how gettext catalogues key a message with a context
 TPL_TRANS = re.compile(r"""\{%\s*(?:translate|trans)\s+"((?:[^"\\]|\\.)+)"(?:\s+[^%]*)?%\}""")
 TPL_BLOCK = re.compile(r"\{%\s*blocktrans(?:late)?\b([^%]*)%\}(.*?)\{%\s*endblocktrans(?:late)?\s*%\}", re.S)
 TPL_VAR = re.compile(r"\{\{\s*([\w.]+)\s*\}\}")
@@ -33,8 +36,9 @@ def _block_msgid(options: str, body: str) -> str | None:
 def marked_messages() -> dict[str, str]:
     found: dict[str, str] = {}
     for path in _sources("*.py"):
-        for msgid in PY_CALL.findall(path.read_text(encoding="utf-8")):
-            found.setdefault(msgid.encode().decode("unicode_escape") if "\\" in msgid else msgid, str(path))
+        for context, msgid in PY_CALL.findall(path.read_text(encoding="utf-8")):
+            msgid = msgid.encode().decode("unicode_escape") if "\\" in msgid else msgid
+            found.setdefault(f"{context}{CONTEXT_SEPARATOR}{msgid}" if context else msgid, str(path))
     for path in _sources("*.html"):
         text = path.read_text(encoding="utf-8")
         for msgid in TPL_TRANS.findall(text):
@@ -55,3 +59,17 @@ def test_every_marked_message_has_a_chinese_translation():
         }
     report = "\n".join(f"{where}: {msgid!r}" for msgid, where in sorted(missing.items(), key=lambda kv: kv[1]))
     assert not missing, f"{len(missing)} message(s) without a zh-Hans translation:\n{report}"
+
+
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdfr]|\{\w*\}")
+
+
+def test_translations_keep_every_placeholder():
+    import polib
+
+    broken = []
+    for po_path in ROOT.rglob("LC_MESSAGES/*.po"):
+        for entry in polib.pofile(str(po_path)):
+            if entry.msgstr and sorted(PLACEHOLDER.findall(entry.msgid)) != sorted(PLACEHOLDER.findall(entry.msgstr)):
+                broken.append(f"{po_path.relative_to(ROOT)}: {entry.msgid!r} → {entry.msgstr!r}")
+    assert not broken, "\n".join(broken)

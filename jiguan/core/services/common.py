@@ -1,0 +1,106 @@
+"""What the kernel services share: one transaction per use case with the audit trail attributed to the
+acting user, the region chain (nearest first), and who holds a role reaching a place in the org tree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from functools import wraps
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Q
+
+from ..context import current
+from ..models import Account, Role, RoleAssignment
+from ..scoping import SCOPE_BREADTH, Scope
+
+NATIONAL_CODE = "000000"
+
+
+@contextmanager
+def attributed_to(actor):
+    """Attribute audit records to ``actor`` unless the request (or job) already names someone.
+
+    Services may be called from the shell, a job or a test, where no middleware set the actor; the
+    change log must still say who acted.
+    """
+    ctx = current()
+    if ctx.actor is not None or actor is None:
+        yield
+        return
+    ctx.actor = actor
+    try:
+        yield
+    finally:
+        ctx.actor = None
+
+
+def use_case(fn: Callable) -> Callable:
+    """A service taking the acting account first: one transaction, audit records attributed to it."""
+
+    @wraps(fn)
+    def run(user, *args, **kwargs):
+        with transaction.atomic(), attributed_to(user):
+            return fn(user, *args, **kwargs)
+
+    return run
+
+
+def subject_reference(subject) -> tuple[ContentType, str]:
+    """How a generic ``subject`` field (content type + id) points at a business object."""
+    return ContentType.objects.get_for_model(subject), str(subject.pk)
+
+
+def region_chain(code: str | None) -> list[str]:
+    """GB/T 2260 codes of a region and those above it, nearest first: 360102 → 360102, 360100, 360000, 000000."""
+    if not code:
+        return [NATIONAL_CODE]
+    return list(dict.fromkeys([code, code[:4] + "00", code[:2] + "0000", NATIONAL_CODE]))
+
+
+def key_prefixes(key: str) -> list[str]:
+    """Region keys whose "region and below" reaches ``key``: 360102 → "", 36, 3601, 360102."""
+    return list(dict.fromkeys(key[:n] for n in (0, 2, 4, 6) if n <= len(key)))
+
+
+def path_prefixes(path: str) -> list[str]:
+    """Org paths of the unit at ``path`` and every unit above it: 3601/12/d45/ → 3601/, 3601/12/, 3601/12/d45/."""
+    segments = [s for s in path.split("/") if s]
+    return ["/".join(segments[: i + 1]) + "/" for i in range(len(segments))]
+
+
+def role_holders(path: str, roles: Iterable[Role], *, nearest: bool = False) -> list[Account]:
+    """Active accounts holding one of ``roles`` through a grant that reaches ``path``.
+
+    ``nearest`` keeps only those whose reaching grant is the narrowest found (the unit's own handlers
+    rather than everyone up to the province). The query narrows candidates by anchor (indexed);
+    ``Grant.covers_path`` makes the exact call, the same one every write check uses.
+    """
+    role_ids = [role.pk for role in roles]
+    if not role_ids:
+        return []
+    anchors = path_prefixes(path)
+    candidates = (
+        RoleAssignment.objects.filter(role_id__in=role_ids, account__is_active=True)
+        .filter(
+            Q(role__scope__in=[Scope.ALL, Scope.CUSTOM])
+            | Q(unit__isnull=True)
+            | Q(role__scope=Scope.REGION, unit__region__key__in=key_prefixes(path.split("/", 1)[0]))
+            | Q(role__scope__in=[Scope.UNIT_TREE, Scope.UNIT], unit__org_path__in=anchors)
+            | Q(role__scope__in=[Scope.UNIT_TREE, Scope.UNIT], unit__unit__org_path__in=anchors)
+        )
+        .select_related("account", "role", "unit__region", "unit__unit")
+    )
+    reaching = [a for a in candidates if a.grant().covers_path(path)]
+    if nearest and reaching:
+        narrowest = min(SCOPE_BREADTH[a.role.scope] for a in reaching)
+        reaching = [a for a in reaching if SCOPE_BREADTH[a.role.scope] == narrowest]
+    return list({a.account_id: a.account for a in reaching}.values())
+
+
+def permission_holders(path: str, permission: str, *, nearest: bool = False) -> list[Account]:
+    """Active accounts whose roles grant ``permission`` with a scope reaching ``path``."""
+    # JSON containment is not portable to SQLite; the role table is small, so filter it here.
+    roles = [role for role in Role.objects.only("pk", "permissions") if permission in role.permissions]
+    return role_holders(path, roles, nearest=nearest)

@@ -1,0 +1,59 @@
+"""What every page of the portal does the same way: call a service on valid input and turn its refusals
+into messages on the form, answer htmx with a fragment and everyone else with a redirect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from jiguan.core.errors import ServiceError
+from jiguan.core.listing import is_htmx
+
+from ..forms import PortalForm
+
+
+def submit(request: HttpRequest, form: PortalForm, action: Callable[[], Any], success: str) -> tuple[bool, Any]:
+    """Run ``action()`` (a service call) if ``form`` is valid. A refusal lands on the form's fields and
+    nothing is changed (the service runs in its own transaction). Returns ``(succeeded, result)``."""
+    if not form.is_valid():
+        return False, None
+    try:
+        result = action()
+    except ServiceError as error:
+        form.apply_service_error(error)
+        return False, None
+    messages.success(request, success)
+    return True, result
+
+
+def perform(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
+    """Run a service call that has no form (a button); a refusal becomes an error message."""
+    try:
+        action()
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def next_url(request: HttpRequest, default: str) -> str:
+    """Where to go back to: ``?next=`` when it is a page of this site (never another host), else ``default``."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return candidate
+    return default
+
+
+def fragment_or_redirect(
+    request: HttpRequest, template: str, context: dict, fallback_url: str, *args, **kwargs
+) -> HttpResponse:
+    """htmx gets the fragment (messages go with it as toasts); a plain form post goes back to a page."""
+    if is_htmx(request):
+        return render(request, template, context)
+    return redirect(fallback_url, *args, **kwargs)
