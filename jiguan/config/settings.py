@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # its Swagger UI templates and static files, served locally (/api/v1/docs)
     "jiguan.core",
     "jiguan.api",
     "jiguan.portals.manage",
@@ -112,6 +113,8 @@ else:
             # A file, not shared memory, so concurrent writers in tests queue as they do in production;
             # one per test process, so parallel runs never share it.
             "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"jiguan-test-{os.getpid()}.sqlite3")},
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
@@ -154,6 +157,8 @@ PASSWORD_MAX_AGE = timedelta(days=int(os.environ.get("JIGUAN_PASSWORD_MAX_AGE_DA
 # Administrators must use a TOTP second factor; the demo relaxes it so demo accounts log in by password.
 REQUIRE_ADMIN_2FA = env_bool("JIGUAN_REQUIRE_ADMIN_2FA", default=not DEMO)
 AUTH_RATE_LIMIT = (int(os.environ.get("JIGUAN_AUTH_RATE_LIMIT", 10)), 60)  # attempts per seconds, per IP
+# API calls are access-logged in batches this many seconds apart (0: each call at once, as in tests).
+API_LOG_FLUSH_SECONDS = float(os.environ.get("JIGUAN_API_LOG_FLUSH_SECONDS", 0 if TESTING else 1))
 API_TOKEN_LIFETIME = timedelta(days=int(os.environ.get("JIGUAN_API_TOKEN_DAYS", 30)))
 
 SESSION_COOKIE_AGE = int(SESSION_IDLE_TIMEOUT.total_seconds())

@@ -10,9 +10,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import audit, checks, jobs, module  # noqa: F401  (signal handlers, system checks, jobs, spec)
+        from . import audit, authcache, checks, jobs, module  # noqa: F401  (signal handlers, system checks, jobs, spec)
 
         post_migrate.connect(_sync_reference_data, sender=self)
+        authcache.connect_signals()
 
 
 def _sync_reference_data(sender, **kwargs) -> None:

@@ -114,11 +114,15 @@ def log_bulk(model: type[models.Model], description: str, count: int, org_path: 
     )
 
 
-def log_access(kind: str, path: str, detail: str = "", method: str = "", status: int | None = None) -> AccessLog:
+def log_access(
+    kind: str, path: str, detail: str = "", method: str = "", status: int | None = None, at: datetime | None = None
+) -> AccessLog:
+    """``at``: when it happened, for records written later in a batch (defaults to now)."""
     fields = _actor_fields()
     actor = fields["actor"]
     return append(
         AccessLog,
+        at=at or timezone.now(),
         kind=kind,
         path=path[:255],
         detail=detail[:255],

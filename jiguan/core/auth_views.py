@@ -18,9 +18,10 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from .access import may_manage, url_with_next
 from .errors import ServiceError, ValidationFailed
 from .forms import LoginForm, PasswordChangeForm, VerificationCodeForm
-from .middleware import SESSION_LAST_SEEN, SESSION_OTP_VERIFIED, url_with_next
+from .middleware import SESSION_LAST_SEEN, SESSION_OTP_VERIFIED
 from .services import auth
 
 # The accounts `manage.py demo_accounts` creates, listed on the login page of a demo installation.
@@ -53,7 +54,7 @@ def _home(request) -> str:
 
 def _landing(request, account, portal: str) -> str:
     """After the password: ``next``, else the portal chosen — the management one only for those who may."""
-    if portal == LoginForm.MANAGE and not _safe_next(request) and auth.may_use_management_portal(account):
+    if portal == LoginForm.MANAGE and not _safe_next(request) and may_manage(account):
         return reverse("manage:home")
     return _home(request)
 

@@ -1,8 +1,12 @@
 """Forms of the sign-in pages. They check the shape of the input; the rules live in services/auth.py."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.utils.translation import gettext_lazy as _
+
+from .errors import ServiceError, ValidationFailed
 
 PASSWORD_MAX_LENGTH = 128
 
@@ -104,3 +108,13 @@ class PasswordChangeForm(TablerForm):
         if first and second and first != second:
             self.add_error("new_password2", _("The two new passwords do not match."))
         return cleaned
+
+
+def add_service_error(form: forms.Form, error: ServiceError, field_for: Callable[[str], str | None] | None = None):
+    """Put a service's refusal on ``form``: each message on the field it names, else above the form.
+    ``field_for`` maps a service's field name to the form's (default: the same name, if the form has it)."""
+    field_for = field_for or (lambda name: name if name in form.fields else None)
+    errors = error.errors if isinstance(error, ValidationFailed) else {error.field or "__all__": [error.message]}
+    for name, messages in errors.items():
+        for message in messages:
+            form.add_error(field_for(name), message)

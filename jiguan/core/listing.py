@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import audit
+from .access import is_htmx
 from .crypto import EncryptedTextField
 from .excel import xlsx_response
 from .models.audit import AccessKind
@@ -55,11 +56,6 @@ MAX_EXPORT_ROWS = 50_000
 SEARCH_MAX_LENGTH = 100
 EXPORT_CHUNK = 2000
 RESERVED_PARAMS = frozenset({"q", "sort", "page", "per_page", "export"})
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    """An htmx request for a fragment (a history restore wants the whole page)."""
-    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
 
 
 def read_attribute(obj: Any, path: str) -> Any:

@@ -3,16 +3,15 @@ owing its second factor, or a new password, reaches nothing but the pages that s
 
 import uuid
 from functools import cached_property
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.http import JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .access import redirect_page, url_with_next
 from .context import acting
 
 SESSION_LAST_SEEN = "jiguan_last_seen"
@@ -25,22 +24,6 @@ LAST_SEEN_RESOLUTION = 60
 def client_ip(request) -> str | None:
     # Behind the reverse proxy the app trusts X-Real-IP set by it (docs/deploy.md); else the peer.
     return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
-
-
-def url_with_next(url_name: str, next_url: str, **params) -> str:
-    return f"{reverse(url_name)}?{urlencode({'next': next_url, **params})}"
-
-
-def redirect_page(request, url: str) -> HttpResponse:
-    """Send the browser to ``url``. An htmx request for a fragment gets HX-Redirect instead of a 302,
-    which htmx would follow and swap into the fragment (a login page inside a table cell)."""
-    from .listing import is_htmx
-
-    if is_htmx(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
 
 
 class RequestContextMiddleware:

@@ -141,6 +141,12 @@ def grants_for(user, permission: str) -> list[Grant]:
 
 
 def _load_grants(user) -> dict[str, list[Grant]]:
+    from . import authcache
+
+    return authcache.remembered(("grants", user.pk), lambda: _read_grants(user))
+
+
+def _read_grants(user) -> dict[str, list[Grant]]:
     from .models import RoleAssignment
 
     by_permission: dict[str, list[Grant]] = {}
@@ -150,6 +156,14 @@ def _load_grants(user) -> dict[str, list[Grant]]:
         for permission in assignment.role.permissions:
             by_permission.setdefault(permission, []).append(grant)
     return by_permission
+
+
+def held_permissions(user) -> set[str]:
+    """Every permission some role of the user grants (in any scope)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    grants_for(user, "")  # fills the per-request cache
+    return set(user.__dict__.get("_grant_cache") or {})
 
 
 def has_permission(user, permission: str) -> bool:

@@ -1,7 +1,10 @@
 """Factories for tests: real Jiangxi regions (loaded by migrate), valid codes, accounts with roles."""
 
 import itertools
+import threading
 from datetime import date
+
+from django.db import connections
 
 from .identifiers import credit_code, id_number
 from .models import Account, OrgUnit, Person, Rank, Role, RoleAssignment
@@ -43,3 +46,29 @@ def make_account(
     for code in roles:
         RoleAssignment.objects.create(account=account, role=Role.objects.get(code=code), unit=anchor or unit)
     return account
+
+
+def run_at_once(*functions) -> list:
+    """Call each function in its own thread (its own database connection), released together; returns
+    each one's result or the exception it raised. The test database is a real file (WAL, IMMEDIATE
+    writes), so racing writers queue exactly as they do in production.
+    Use with ``@pytest.mark.django_db(transaction=True)``."""
+    results: list = [None] * len(functions)
+    start = threading.Barrier(len(functions))
+
+    def run(index, function):
+        try:
+            connections["default"].ensure_connection()
+            start.wait(timeout=30)
+            results[index] = function()
+        except Exception as exc:  # the outcome under test, examined by the caller
+            results[index] = exc
+        finally:
+            connections["default"].close()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -174,6 +174,9 @@ class ApiToken(models.Model):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
 
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
 
 class LoginOutcome(models.TextChoices):
     SUCCESS = "success", _("Logged in")
@@ -202,4 +205,7 @@ class LoginLog(ChainedRecord):
         ordering = ["-seq"]
         verbose_name = _("login log")
         verbose_name_plural = _("login log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.outcome}"
 

@@ -129,3 +129,6 @@ class ApprovalAction(models.Model):
         ordering = ["at", "pk"]
         verbose_name = _("approval action")
         verbose_name_plural = _("approval actions")
+
+    def __str__(self) -> str:
+        return f"{self.decision} #{self.request_id}"

@@ -58,6 +58,9 @@ class AuditLog(ChainedRecord):
         verbose_name = _("change log")
         verbose_name_plural = _("change log")
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.model}:{self.object_id}"
+
 
 class AccessKind(models.TextChoices):
     API = "api", _("API call")
@@ -92,6 +95,9 @@ class AccessLog(ChainedRecord):
         verbose_name = _("access log")
         verbose_name_plural = _("access log")
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.kind} {self.path}"
+
 
 class AuditChainHead(models.Model):
     """Where each chain ends (and, after retention purges, where it now starts)."""
@@ -103,3 +109,6 @@ class AuditChainHead(models.Model):
     base_hash = models.CharField(max_length=64, default="0" * 64)
 
     data_scope = ScopeSpec()  # platform-wide: only an "all data" grant reaches it
+
+    def __str__(self) -> str:
+        return f"{self.chain} @ {self.last_seq}"

@@ -36,3 +36,6 @@ class WorkerHeartbeat(models.Model):
     last_seen = models.DateTimeField(db_index=True)
 
     data_scope = ScopeSpec()
+
+    def __str__(self) -> str:
+        return f"{self.hostname}:{self.pid}"

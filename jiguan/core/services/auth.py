@@ -28,7 +28,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import audit
+from .. import audit, authcache
 from ..errors import ServiceError, StateError, ValidationFailed
 from ..middleware import client_ip
 from ..models import Account, ApiToken, LoginLog, RoleAssignment
@@ -42,7 +42,6 @@ TOKEN_NAME_MAX = 60
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)  # last_used_at is written at most this often
 # Holding any of these (or a role with an administrator kind) makes an account an administrator.
 ADMIN_PERMISSIONS = frozenset({"core.manage_roles", "core.manage_accounts", "core.view_audit"})
-SERVICE_PERMISSION = "core.use_service"
 
 
 class LoginFailed(ServiceError):
@@ -215,13 +214,6 @@ def holds_admin_role(user: Account) -> bool:
     return user.is_superuser or any(kind or ADMIN_PERMISSIONS.intersection(perms) for kind, perms in _role_rows(user))
 
 
-def may_use_management_portal(user: Account) -> bool:
-    """Administrators, and anyone holding a permission beyond using the service portal."""
-    return user.is_superuser or any(
-        kind or set(perms) - {SERVICE_PERMISSION} for kind, perms in _role_rows(user)
-    )
-
-
 def second_factor_required(user: Account) -> bool:
     """Must this account present a TOTP code to sign in? Yes once it has enrolled (voluntarily or not),
     and for administrators whenever REQUIRE_ADMIN_2FA is on (they must enrol first)."""
@@ -347,16 +339,21 @@ def authenticate_token(raw: str | None) -> Account | None:
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
     now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("account")
-        .filter(digest=_digest(raw), revoked_at__isnull=True, expires_at__gt=now)
-        .first()
-    )
-    if token is None or not token.account.is_active:
+    token = authcache.remembered(("token", _digest(raw)), lambda: _live_token(_digest(raw), now))
+    if token is None or token.expires_at <= now or not token.account.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_INTERVAL:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.account
+        token.last_used_at = now
+    return authcache.fresh_copy(token.account)
+
+
+def _live_token(digest: str, now: datetime) -> ApiToken | None:
+    return (
+        ApiToken.objects.select_related("account")
+        .filter(digest=digest, revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
 
 
 def revoke_token(user: Account, token_id: int | None = None, raw: str | None = None) -> ApiToken:
@@ -370,6 +367,7 @@ def revoke_token(user: Account, token_id: int | None = None, raw: str | None = N
         raise Http404(_("No such token.")) from None
     if token.revoked_at is None:
         ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        authcache.invalidate()
         token.refresh_from_db(fields=["revoked_at"])
     return token
 

@@ -10,7 +10,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from .. import audit
+from .. import audit, authcache
 from ..crypto import blind_index
 from ..errors import StateError, ValidationFailed
 from ..models import Account, OrgUnit, Person, Rank, Region
@@ -211,12 +211,13 @@ def _credit_code_taken() -> str:
 def _rewrite_paths(old_path: str, new_path: str) -> None:
     """A unit moved: rewrite the org paths below it and every copy of them, one bulk update per table."""
     for model, fields in _path_copies():
-        below = reduce(or_, (Q(**{f"{f}__startswith": old_path}) for f in fields))
+        below = reduce(or_, (Q(**{f"{f}__under": old_path}) for f in fields))
         rewritten = {f: _replace_prefix(f, old_path, new_path) for f in fields}
         count = model._base_manager.filter(below).update(**rewritten)
         if count:
             audit.log_bulk(model, _("Org path %(old)s moved to %(new)s") % {"old": old_path, "new": new_path},
                            count, org_path=new_path)
+    authcache.invalidate()  # grants are anchored on these paths
 
 
 def _departments_follow(agency: OrgUnit) -> None:

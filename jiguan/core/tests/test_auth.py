@@ -14,9 +14,8 @@ from jiguan.core.middleware import SESSION_LAST_SEEN
 from jiguan.core.models import Account, LoginLog
 from jiguan.core.models.accounts import LoginOutcome
 from jiguan.core.services import auth
-from jiguan.core.testing import PASSWORD
+from jiguan.core.testing import PASSWORD, run_at_once
 
-from .concurrency import run_at_once
 from .test_auth_support import URLS, clock_shifted, fresh_rate_limits, make_admin, make_staff, sign_in  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(URLS), pytest.mark.usefixtures("fresh_rate_limits")]
@@ -133,11 +132,11 @@ def test_five_failures_lock_for_thirty_minutes_then_the_lock_runs_out(client, se
 
 
 @pytest.mark.django_db(transaction=True)  # the racers need committed rows
-def test_failures_at_the_same_moment_are_all_counted(tmp_path, settings):
+def test_failures_at_the_same_moment_are_all_counted(settings):
     staff = make_staff()
     request = RequestFactory().post(LOGIN_URL)
     attempts = [lambda: auth.authenticate_password(request, "staff1", "Wrong@2026")] * settings.LOGIN_MAX_FAILURES
-    results = run_at_once(*attempts, tmp_path=tmp_path)
+    results = run_at_once(*attempts)
     assert all(isinstance(result, auth.LoginFailed) for result in results)
     staff.refresh_from_db()
     assert staff.failed_logins == settings.LOGIN_MAX_FAILURES and staff.is_locked()

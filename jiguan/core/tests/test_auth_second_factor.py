@@ -11,9 +11,8 @@ from jiguan.core.models import Account, LoginLog, Role
 from jiguan.core.models.accounts import AdminKind, LoginOutcome
 from jiguan.core.scoping import Scope
 from jiguan.core.services import auth
-from jiguan.core.testing import make_account, make_unit
+from jiguan.core.testing import make_account, make_unit, run_at_once
 
-from .concurrency import run_at_once
 from .test_auth_support import (  # noqa: F401
     URLS,
     enrol,
@@ -162,13 +161,12 @@ def test_a_code_is_accepted_once_even_by_two_requests_at_once():
 
 
 @pytest.mark.django_db(transaction=True)  # the racers need committed rows
-def test_two_requests_racing_with_one_code_let_exactly_one_in(tmp_path):
+def test_two_requests_racing_with_one_code_let_exactly_one_in():
     staff = make_staff()
     code = totp_code(enrol(staff))
     results = run_at_once(
         lambda: auth.verify_totp(Account.objects.get(pk=staff.pk), code),
         lambda: auth.verify_totp(Account.objects.get(pk=staff.pk), code),
-        tmp_path=tmp_path,
     )
     assert sorted(results) == [False, True]
 

@@ -11,9 +11,8 @@ from jiguan.core.models import Account, Notification, Role, RoleAssignment
 from jiguan.core.scoping import Scope, has_permission
 from jiguan.core.services import accounts
 from jiguan.core.statemachine import timeline
-from jiguan.core.testing import make_account, make_person
+from jiguan.core.testing import make_account, make_person, run_at_once
 
-from .concurrency import run_at_once
 from .services_world import build_world, fresh, make_role
 
 pytestmark = pytest.mark.django_db
@@ -255,14 +254,13 @@ def test_security_admin_edits_built_in_roles_but_not_their_codes(w):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_administrator_roles_granted_at_once_only_one_lands(tmp_path):
+def test_two_administrator_roles_granted_at_once_only_one_lands():
     world = build_world()
     other_secadmin = make_account(roles=("security_admin",))
 
     results = run_at_once(
         lambda: accounts.grant_role(world.secadmin, account_id=world.staff.pk, role_id=role("audit_admin").pk),
         lambda: accounts.grant_role(other_secadmin, account_id=world.staff.pk, role_id=role("system_admin").pk),
-        tmp_path=tmp_path,
     )
 
     assert sum(isinstance(r, RoleAssignment) for r in results) == 1, results

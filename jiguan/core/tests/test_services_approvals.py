@@ -8,9 +8,8 @@ from jiguan.core.models import ApprovalAction, ApprovalRequest, Notification, Ro
 from jiguan.core.registry import ApprovalType, ModuleSpec, registry
 from jiguan.core.services import approvals
 from jiguan.core.statemachine import timeline
-from jiguan.core.testing import make_account
+from jiguan.core.testing import make_account, run_at_once
 
-from .concurrency import run_at_once
 from .services_world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -174,7 +173,7 @@ def test_flow_configuration_rules(w):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_approvers_at_once_one_wins(tmp_path, leave_type):
+def test_two_approvers_at_once_one_wins(leave_type):
     world = build_world()
     flow_steps = [("单位审核", role("unit_admin").pk), ("局审批", role("region_bureau_admin").pk)]
     approvals.save_flow(world.sysadmin, business_type=LEAVE, region_code=None, name="请假审批", steps=flow_steps)
@@ -184,7 +183,6 @@ def test_two_approvers_at_once_one_wins(tmp_path, leave_type):
     results = run_at_once(
         lambda: approvals.decide(world.fin_admin, request.pk, "approve", "同意"),
         lambda: approvals.decide(second_admin, request.pk, "reject", "不同意"),
-        tmp_path=tmp_path,
     )
 
     assert sum(isinstance(r, ApprovalRequest) for r in results) == 1, results

@@ -10,8 +10,8 @@ from jiguan.core.errors import NotAllowed, StateError, ValidationFailed
 from jiguan.core.models import Event, Notification
 from jiguan.core.services import events
 from jiguan.core.statemachine import timeline
+from jiguan.core.testing import run_at_once
 
-from .concurrency import run_at_once
 from .services_world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -152,7 +152,7 @@ def test_overdue_reminder_is_sent_once(w):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_dispatchers_at_once_one_wins(tmp_path):
+def test_two_dispatchers_at_once_one_wins():
     w = build_world()
     event = report(w)
     other = type(w.nc_admin).objects.create_user("nc_admin2", "x", unit=w.nc_bureau)
@@ -161,7 +161,6 @@ def test_two_dispatchers_at_once_one_wins(tmp_path):
     results = run_at_once(
         lambda: events.dispatch(w.nc_admin, event.pk, assignee_unit_id=w.finance.pk),
         lambda: events.dispatch(other, event.pk, assignee_unit_id=w.donghu.pk),
-        tmp_path=tmp_path,
     )
 
     winners = [r for r in results if isinstance(r, Event)]

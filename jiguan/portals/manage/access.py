@@ -13,27 +13,17 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, URLResolver
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
-from jiguan.core.listing import is_htmx
-from jiguan.core.registry import ModuleSpec, registry
+from jiguan.core.access import guard_urls, is_htmx, login_redirect, may_manage, module_open_for
+from jiguan.core.registry import ModuleSpec
 from jiguan.core.scoping import has_permission
 
-SERVICE_PERMISSION = "core.use_service"
 MESSAGES_EVENT = "jiguan:messages"
-
-
-def can_enter(user) -> bool:
-    """The portal is for those who administer, approve or handle something: any permission beyond the service portal."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return any(has_permission(user, code) for code in registry.permissions() if code != SERVICE_PERMISSION)
 
 
 def denied(request: HttpRequest, message: str = "") -> HttpResponse:
@@ -41,7 +31,7 @@ def denied(request: HttpRequest, message: str = "") -> HttpResponse:
     if is_htmx(request):
         messages.error(request, message or _("You do not have the permission for this action."))
         return with_messages_event(request, HttpResponse(status=403))
-    context = {"message": message, "can_enter": can_enter(request.user)}
+    context = {"message": message, "can_enter": may_manage(request.user)}
     return TemplateResponse(request, "manage/denied.html", context, status=403).render()
 
 
@@ -64,14 +54,6 @@ def _triggers(header: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _login_redirect(request: HttpRequest) -> HttpResponse:
-    if is_htmx(request):  # a fragment cannot hold the login page: send the browser there, then back to its page
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = redirect_to_login(request.headers.get("HX-Current-URL", request.path)).url
-        return response
-    return redirect_to_login(request.get_full_path())
-
-
 def manage_view(permission: str | None = None, *, check: Callable[[HttpRequest], str | None] | None = None):
     """Decorate a portal view: login, the portal gate, ``permission`` (if given) and ``check(request)``
     (returns a refusal message or None) — then the view, with refusals rendered as the 403 page."""
@@ -80,8 +62,8 @@ def manage_view(permission: str | None = None, *, check: Callable[[HttpRequest],
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
             if not request.user.is_authenticated:
-                return _login_redirect(request)
-            if not can_enter(request.user):
+                return login_redirect(request)
+            if not may_manage(request.user):
                 return denied(request)
             if permission and not has_permission(request.user, permission):
                 return denied(request, _("You do not have the permission for this page."))
@@ -102,9 +84,7 @@ def manage_view(permission: str | None = None, *, check: Callable[[HttpRequest],
 
 def module_enabled_check(spec: ModuleSpec) -> Callable[[HttpRequest], str | None]:
     def check(request: HttpRequest) -> str | None:
-        from jiguan.core.services.modules import enabled_modules
-
-        if any(enabled.code == spec.code for enabled in enabled_modules(request.user)):
+        if module_open_for(request.user, spec.code):
             return None
         return _("The module “%(name)s” is not enabled for your region.") % {"name": spec.name}
 
@@ -112,14 +92,5 @@ def module_enabled_check(spec: ModuleSpec) -> Callable[[HttpRequest], str | None
 
 
 def guard_module_urls(patterns: list, spec: ModuleSpec) -> list:
-    """Copies of a module's URL patterns whose every view passes the portal gate and the module's
-    enablement first (the module's own patterns are left as they are)."""
-    gate = manage_view(check=module_enabled_check(spec))
-    guarded = []
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            guarded.append(URLResolver(pattern.pattern, guard_module_urls(pattern.url_patterns, spec),
-                                       pattern.default_kwargs, pattern.app_name, pattern.namespace))
-        else:
-            guarded.append(URLPattern(pattern.pattern, gate(pattern.callback), pattern.default_args, pattern.name))
-    return guarded
+    """A module's URL patterns, each view behind the portal gate and the module's enablement."""
+    return guard_urls(patterns, manage_view(check=module_enabled_check(spec)))

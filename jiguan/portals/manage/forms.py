@@ -7,7 +7,8 @@ from django import forms
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from jiguan.core.errors import ServiceError, ValidationFailed
+from jiguan.core.errors import ServiceError
+from jiguan.core.forms import add_service_error
 from jiguan.core.models import Rank, Role
 from jiguan.core.models.org import Gender, PersonStatus, UnitCategory
 from jiguan.core.registry import registry
@@ -51,10 +52,7 @@ class PortalForm(forms.Form):
 
     def apply_service_error(self, error: ServiceError) -> None:
         """Show a service's refusal on the field it names (or above the form)."""
-        errors = error.errors if isinstance(error, ValidationFailed) else {error.field or "__all__": [error.message]}
-        for name, messages in errors.items():
-            for message in messages:
-                self.add_error(self.field_for(name), message)
+        add_service_error(self, error, self.field_for)
 
     def service_name(self, name: str) -> str:
         """The service keyword for a form field: declared in ``service_names``, else ``<name>_id`` for a

@@ -2,23 +2,16 @@
 
 from functools import wraps
 
-from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import redirect, render, resolve_url
-from django.urls import URLPattern, URLResolver
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from jiguan.core.listing import is_htmx
+from jiguan.core.access import SERVICE_PERMISSION, login_redirect, may_manage, module_open_for
 from jiguan.core.registry import ModuleSpec
 from jiguan.core.scoping import has_permission
-from jiguan.core.services.modules import enabled_modules
-from jiguan.portals.manage.access import can_enter as can_manage
 
-SERVICE_PERMISSION = "core.use_service"
-
-__all__ = ["SERVICE_PERMISSION", "can_manage", "guarded", "module_page", "service_page"]
+__all__ = ["module_page", "service_page"]
 
 
 def service_page(view):
@@ -29,23 +22,15 @@ def service_page(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return _login_redirect(request)
+            return login_redirect(request)
         if not has_permission(request.user, SERVICE_PERMISSION):
-            return redirect("manage:home") if can_manage(request.user) else _refused(request)
+            return redirect("manage:home") if may_manage(request.user) else _refused(request)
         try:
             return view(request, *args, **kwargs)
         except PermissionDenied as refusal:
             return _refused(request, str(refusal) or _("You do not have the permission for this action."))
 
     return wrapper
-
-
-def _login_redirect(request) -> HttpResponse:
-    if is_htmx(request):  # a fragment cannot show the login page (e.g. after the idle timeout)
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = f"{resolve_url(settings.LOGIN_URL)}?next={request.path}"
-        return response
-    return redirect_to_login(request.get_full_path())
 
 
 def _refused(request, message: str = "") -> HttpResponse:
@@ -59,21 +44,10 @@ def module_page(spec: ModuleSpec):
         @service_page
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not any(enabled.code == spec.code for enabled in enabled_modules(request.user)):
+            if not module_open_for(request.user, spec.code):
                 raise PermissionDenied(_("“%(name)s” is not open for your region.") % {"name": spec.name})
             return view(request, *args, **kwargs)
 
         return wrapper
 
     return decorate
-
-
-def guarded(patterns: list, gate) -> list:
-    """Copies of ``patterns`` (nested includes too) whose views all pass ``gate`` first: a module's pages
-    mounted in the portal are behind its login whatever the module's own views remember to check."""
-    return [
-        URLResolver(p.pattern, guarded(p.url_patterns, gate), p.default_kwargs, p.app_name, p.namespace)
-        if isinstance(p, URLResolver)
-        else URLPattern(p.pattern, gate(p.callback), p.default_args, p.name)
-        for p in patterns
-    ]

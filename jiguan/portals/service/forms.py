@@ -8,7 +8,8 @@ from collections.abc import Callable
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiguan.core.errors import ServiceError, ValidationFailed
+from jiguan.core.errors import ServiceError
+from jiguan.core.forms import add_service_error
 from jiguan.core.models.events import Priority
 from jiguan.core.services.approvals import DECISIONS
 from jiguan.core.services.feedback import FeedbackCategory
@@ -19,12 +20,8 @@ def call_service(form: forms.Form, service: Callable, *args, **kwargs):
     named fields (or on the form as a whole) and return None; else return the service's result."""
     try:
         return service(*args, **form.cleaned_data, **kwargs)
-    except ValidationFailed as refusal:
-        for field, messages in refusal.errors.items():
-            for message in messages:
-                form.add_error(field if field in form.fields else None, message)
     except ServiceError as refusal:
-        form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
+        add_service_error(form, refusal)
     return None
 
 

@@ -5,10 +5,11 @@ from importlib import import_module
 
 from django.urls import include, path
 
+from jiguan.core.access import guard_urls
 from jiguan.core.registry import registry
 
 from . import pwa, views
-from .access import guarded, module_page
+from .access import module_page
 
 
 def module_urlpatterns(specs) -> list:
@@ -16,7 +17,7 @@ def module_urlpatterns(specs) -> list:
     mounted = []
     for spec in specs:
         urlconf = import_module(spec.service_urls)
-        patterns = guarded(urlconf.urlpatterns, module_page(spec))
+        patterns = guard_urls(urlconf.urlpatterns, module_page(spec))
         app_name = getattr(urlconf, "app_name", None)
         mounted.append(path(f"{spec.code}/", include((patterns, app_name) if app_name else patterns)))
     return mounted

@@ -16,15 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from jiguan.core.access import is_htmx, may_manage
 from jiguan.core.errors import ServiceError
-from jiguan.core.listing import is_htmx
 from jiguan.core.models import ApprovalRequest, Event, Notification
 from jiguan.core.models.events import EventStatus
 from jiguan.core.scoping import has_permission
 from jiguan.core.services import approvals, events, feedback, modules, notices, notifications
 from jiguan.core.statemachine import timeline
 
-from .access import can_manage, service_page
+from .access import service_page
 from .forms import (
     CloseEventForm,
     CommentForm,
@@ -333,4 +333,4 @@ def event(request, pk: int):
 @service_page
 def profile(request):
     user = request.user
-    return render(request, "service/profile.html", {**identity(user), "tab": "me", "can_manage": can_manage(user)})
+    return render(request, "service/profile.html", {**identity(user), "tab": "me", "can_manage": may_manage(user)})

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from jiguan.core.listing import ChoiceFilter, Column, ListSpec, is_htmx
+from jiguan.core.access import is_htmx
+from jiguan.core.listing import ChoiceFilter, Column, ListSpec
 from jiguan.core.models import ApprovalAction, ApprovalRequest
 from jiguan.core.services import approvals
 from jiguan.core.statemachine import timeline

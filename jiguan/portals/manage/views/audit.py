@@ -9,8 +9,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from jiguan.core.access import is_htmx
 from jiguan.core.audit import verify_chains
-from jiguan.core.listing import ChoiceFilter, Column, ListSpec, TextFilter, is_htmx
+from jiguan.core.listing import ChoiceFilter, Column, ListSpec, TextFilter
 from jiguan.core.models import AccessLog, AuditLog, LoginLog
 from jiguan.core.models.accounts import LoginOutcome
 from jiguan.core.models.audit import AccessKind, AuditAction

@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from jiguan.core.access import is_htmx
 from jiguan.core.errors import ServiceError
-from jiguan.core.listing import is_htmx
 
 from ..forms import PortalForm
 

@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from jiguan.core.listing import BooleanFilter, ChoiceFilter, Column, IdFilter, ListSpec, is_htmx
+from jiguan.core.access import is_htmx
+from jiguan.core.listing import BooleanFilter, ChoiceFilter, Column, IdFilter, ListSpec
 from jiguan.core.models import OrgUnit, Person, Region
 from jiguan.core.models.org import Level, PersonStatus, UnitCategory, UnitKind
 from jiguan.core.scoping import has_permission, scoped

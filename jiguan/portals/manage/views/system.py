@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from jiguan.core import jobs
-from jiguan.core.listing import BooleanFilter, ChoiceFilter, Column, ListSpec, is_htmx
+from jiguan.core.access import is_htmx
+from jiguan.core.listing import BooleanFilter, ChoiceFilter, Column, ListSpec
 from jiguan.core.models import ApprovalFlow, Dictionary, JobSchedule, ModuleEnablement, Notice, Region
 from jiguan.core.models.org import Level
 from jiguan.core.registry import registry
