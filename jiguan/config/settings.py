@@ -193,10 +193,18 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Static files: front-end libraries come from npm (package-lock.json), served locally. -------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("JIGUAN_STATIC_ROOT", VAR_DIR / "static"))  # filled by collectstatic
+if DEBUG or TESTING:  # served from the finders; the empty root only keeps WhiteNoise from warning
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 NODE_MODULES = BASE_DIR / "node_modules"
+TABLER = NODE_MODULES / "@tabler" / "core" / "dist"
+# Only the parts the pages use: some bundled libraries ship source maps they do not include, which the
+# production storage (hashed names, compressed copies) refuses.
 STATICFILES_DIRS = [
-    ("vendor/tabler", NODE_MODULES / "@tabler" / "core" / "dist"),
+    ("vendor/tabler/css", TABLER / "css"),
+    ("vendor/tabler/js", TABLER / "js"),
+    ("vendor/tabler/img", TABLER / "img"),
+    ("vendor/tabler/libs/tom-select", TABLER / "libs" / "tom-select"),
     ("vendor/tabler-icons", NODE_MODULES / "@tabler" / "icons-webfont" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),

@@ -11,6 +11,7 @@ other processes notice within ``LOCAL_TTL`` — set ``REDIS_URL`` when running s
 from __future__ import annotations
 
 import copy
+import secrets
 import threading
 import time
 
@@ -27,18 +28,22 @@ _entries: dict[tuple, tuple[float, int, object]] = {}
 
 def generation() -> int:
     value = cache.get(GENERATION_KEY)
-    if value is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        value = cache.get(GENERATION_KEY, 1)
+    if value is None:  # first use, or the cache was flushed: start from a value no entry can hold
+        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
+        value = cache.get(GENERATION_KEY)
     return value
+
+
+def _fresh_generation() -> int:
+    return time.time_ns() // 1000 + secrets.randbelow(1000)
 
 
 def invalidate(**_signal_kwargs) -> None:
     """Forget every remembered token and grant, here and (through the shared cache) everywhere."""
     try:
         cache.incr(GENERATION_KEY)
-    except ValueError:  # not set yet (or evicted): any fresh value differs from what entries hold
-        cache.set(GENERATION_KEY, int(time.time() * 1000), timeout=None)
+    except ValueError:  # not set (or evicted): a fresh value differs from what any entry holds
+        cache.set(GENERATION_KEY, _fresh_generation(), timeout=None)
     with _lock:
         _entries.clear()
 

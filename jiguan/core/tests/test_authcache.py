@@ -80,3 +80,14 @@ def test_another_process_notices_through_the_shared_generation(token):
     cache.incr(authcache.GENERATION_KEY)  # a change made elsewhere
     RoleAssignment.objects.filter(account=account).update(role=Role.objects.get(code="staff"))
     assert not has_permission(authenticate_token(raw), "core.view_people")
+
+
+def test_a_flushed_cache_never_revives_old_entries(token):
+    """After the shared cache is flushed the generation restarts from a new value, not from 1."""
+    from django.core.cache import cache
+
+    account, raw = token
+    assert has_permission(authenticate_token(raw), "core.view_people")
+    cache.clear()
+    RoleAssignment.objects.filter(account=account).update(role=Role.objects.get(code="staff"))  # no signal
+    assert not has_permission(authenticate_token(raw), "core.view_people")
