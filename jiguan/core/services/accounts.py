@@ -24,6 +24,7 @@ from ..models.org import PersonStatus, UnitKind
 from ..registry import registry
 from ..scoping import SCOPE_BREADTH, Scope, grants_for, has_permission, path_in_scope, scoped
 from ..statemachine import record
+from .auth import revoke_all_tokens
 from .base import get_in_scope, require
 from .common import use_case
 from .inputs import Errors, choice, find, ids, text, unique
@@ -80,7 +81,23 @@ def reset_password(user, account_id, new_password) -> Account:
     account.set_password(new_password)
     account.must_change_password = True
     account.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    revoke_all_tokens(account)
     record(account, "reset_password", actor=user)
+    return account
+
+
+@use_case
+def reset_second_factor(user, account_id) -> Account:
+    """The owner lost the authenticator: the security administrator clears it, and the owner enrols
+    again at the next sign-in. Its app tokens end too (they may be on the lost phone)."""
+    require(user, MANAGE_ROLES)
+    account = _manageable_account(user, account_id, permission=MANAGE_ROLES)
+    if not account.totp_confirmed_at and not account.totp_secret:
+        raise StateError(_("This account has no second factor set up."))
+    account.totp_secret, account.totp_confirmed_at, account.totp_last_step = "", None, 0
+    account.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
+    revoke_all_tokens(account)
+    record(account, "reset_second_factor", actor=user)
     return account
 
 
@@ -146,10 +163,10 @@ def _check_password(errors: Errors, password, account: Account, field: str = "pa
             errors.add(field, message)
 
 
-def _manageable_account(user, account_id) -> Account:
+def _manageable_account(user, account_id, permission: str = MANAGE_ACCOUNTS) -> Account:
     """An account the user may disable or reset: in scope, not their own, and holding no role beyond
     the user's reach (else resetting its password would hand the user that role)."""
-    account = get_in_scope(Account, user, MANAGE_ACCOUNTS, account_id, lock=True)
+    account = get_in_scope(Account, user, permission, account_id, lock=True)
     if account.pk == user.pk:
         raise NotAllowed(_("You cannot do this to your own account; use “change password” for your password."))
     if account.is_superuser and not user.is_superuser:
@@ -162,7 +179,7 @@ def _manageable_account(user, account_id) -> Account:
                 _("This account holds the role “%(role)s”; only an administrator of the same kind may manage it.")
                 % {"role": role.name}
             )
-        if not _reaches(user, MANAGE_ACCOUNTS, role, assignment.unit):
+        if not _reaches(user, permission, role, assignment.unit):
             raise NotAllowed(
                 _("This account holds the role “%(role)s” beyond your own data scope.") % {"role": role.name}
             )

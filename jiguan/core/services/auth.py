@@ -198,7 +198,16 @@ def change_password(user: Account, *, old_password: str, new_password: str) -> A
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+    revoke_all_tokens(user)
     return user
+
+
+def revoke_all_tokens(account: Account) -> int:
+    """End every app sign-in of ``account``: its tokens were issued against a password that is gone."""
+    count = ApiToken.objects.filter(account=account, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if count:
+        authcache.invalidate()
+    return count
 
 
 # --- Administrators and the second factor --------------------------------------------------------

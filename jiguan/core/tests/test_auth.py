@@ -345,3 +345,20 @@ def test_rate_limit_error_carries_status_and_retry_after(settings):
     assert refused.value.status == 429 and refused.value.code == "rate_limited"
     assert 0 < refused.value.retry_after <= 60
     auth.check_rate_limit(request, "otp")  # scopes are counted apart
+
+
+def test_changing_the_password_ends_the_app_sign_ins():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jiguan.core.models import ApiToken
+    from jiguan.core.services.auth import change_password
+    from jiguan.core.testing import PASSWORD, make_account
+
+    account = make_account("changer")
+    token = ApiToken.objects.create(account=account, prefix="jg_x", digest="f" * 64,
+                                    expires_at=timezone.now() + timedelta(days=1))
+    change_password(account, old_password=PASSWORD, new_password="Another#Pass2026")
+    token.refresh_from_db()
+    assert token.revoked_at is not None

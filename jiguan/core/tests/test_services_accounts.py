@@ -125,6 +125,42 @@ def test_unlock_is_for_role_administrators(w):
         accounts.unlock_account(w.secadmin, w.staff.pk)
 
 
+def _token_for(account):
+    from jiguan.core.models import ApiToken
+
+    return ApiToken.objects.create(
+        account=account, prefix="jg_test", digest=f"{account.pk:064d}", expires_at=timezone.now() + timedelta(days=1)
+    )
+
+
+def test_reset_password_ends_the_app_sign_ins(w):
+    token = _token_for(w.staff)
+    accounts.reset_password(w.fin_admin, w.staff.pk, GOOD_PASSWORD)
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+def test_security_admin_resets_a_lost_second_factor(w):
+    Account.objects.filter(pk=w.staff.pk).update(
+        totp_secret="JBSWY3DPEHPK3PXP", totp_confirmed_at=timezone.now(), totp_last_step=7
+    )
+    token = _token_for(w.staff)
+    for refused_by, error in ((w.sysadmin, NotAllowed), (w.fin_admin, NotAllowed)):
+        with pytest.raises(error):
+            accounts.reset_second_factor(refused_by, w.staff.pk)
+    assert Account.objects.get(pk=w.staff.pk).totp_confirmed_at is not None  # refusals changed nothing
+    accounts.reset_second_factor(w.secadmin, w.staff.pk)
+    staff = Account.objects.get(pk=w.staff.pk)
+    assert (staff.totp_secret, staff.totp_confirmed_at, staff.totp_last_step) == ("", None, 0)
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert [e.action for e in timeline(staff)][-1] == "reset_second_factor"
+    with pytest.raises(StateError):
+        accounts.reset_second_factor(w.secadmin, w.staff.pk)
+    with pytest.raises(NotAllowed):
+        accounts.reset_second_factor(w.secadmin, w.secadmin.pk)
+
+
 # --- granting -----------------------------------------------------------------------------------
 
 

@@ -47,6 +47,8 @@ urlpatterns = [
     path("accounts/<int:pk>/active/", accounts.account_set_active, name="account_active"),
     path("accounts/<int:pk>/password/", accounts.account_reset_password, name="account_password"),
     path("accounts/<int:pk>/unlock/", accounts.account_unlock, name="account_unlock"),
+    path("accounts/<int:pk>/second-factor/reset/", accounts.account_reset_second_factor,
+         name="account_reset_second_factor"),
     path("accounts/<int:pk>/grants/", accounts.account_grant, name="account_grant"),
     path("accounts/<int:pk>/grants/<int:assignment_pk>/revoke/", accounts.account_revoke, name="account_revoke"),
     path("roles/", accounts.role_list, name="roles"),

@@ -88,6 +88,20 @@ def test_unlock_is_for_the_security_administrator(login, people):
     assert staff.failed_logins == 0 and not staff.is_locked()
 
 
+def test_second_factor_reset_is_for_the_security_administrator(login, people):
+    staff = people["staff"]
+    Account.objects.filter(pk=staff.pk).update(totp_secret="JBSWY3DPEHPK3PXP", totp_confirmed_at=timezone.now())
+    url = reverse("manage:account_reset_second_factor", args=[staff.pk])
+    assert login("sysadmin").post(url).status_code == 403
+    staff.refresh_from_db()
+    assert staff.totp_confirmed_at is not None
+    page = login("secadmin").get(reverse("manage:account", args=[staff.pk])).content.decode()
+    assert url in page  # the button is offered
+    login("secadmin").post(url)
+    staff.refresh_from_db()
+    assert staff.totp_confirmed_at is None and staff.totp_secret == ""
+
+
 def test_grant_and_revoke_a_role_with_a_unit_anchor(login, org, people):
     staff, client = people["staff"], login("secadmin")
     role = Role.objects.get(code="unit_admin")

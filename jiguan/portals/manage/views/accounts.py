@@ -137,6 +137,14 @@ def account_unlock(request, pk: int):
 
 @require_POST
 @manage_view(MANAGE_ROLES)
+def account_reset_second_factor(request, pk: int):
+    perform(request, lambda: accounts.reset_second_factor(request.user, pk),
+            _("The second factor has been reset; the owner sets it up again at the next sign-in."))
+    return redirect("manage:account", pk)
+
+
+@require_POST
+@manage_view(MANAGE_ROLES)
 def account_grant(request, pk: int):
     form = GrantForm(request.POST, user=request.user)
     done, _assignment = submit(
