@@ -14,15 +14,15 @@ from inspect import iscoroutinefunction
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiguan.core.audit import log_access
+from jiguan.core.audit import access_fields, append_many
 from jiguan.core.context import acting, current
-from jiguan.core.models.audit import AccessKind
+from jiguan.core.models.audit import AccessKind, AccessLog
 
 from .errors import error_body, error_response
 
@@ -128,17 +128,18 @@ class AccessLogWriter:
             calls, self._pending = self._pending, []
         if calls:
             try:
-                with transaction.atomic():  # one transaction for the batch
-                    for call in calls:
-                        self._write(call)
+                append_many(AccessLog, [self._fields(call) for call in calls])  # one lock, one insert
             except Exception:
                 # Never lose them silently: the application log keeps what the database could not take.
                 logger.exception("Access log: %d API calls could not be written: %s", len(calls), calls)
 
     @staticmethod
-    def _write(call: ApiCall) -> None:
+    def _fields(call: ApiCall) -> dict:
         with acting(actor=call.actor, ip=call.ip, request_id=call.request_id):
-            log_access(AccessKind.API, call.path, method=call.method, status=call.status, at=call.at)
+            return access_fields(AccessKind.API, call.path, method=call.method, status=call.status, at=call.at)
+
+    def _write(self, call: ApiCall) -> None:
+        append_many(AccessLog, [self._fields(call)])
 
     def _ensure_writer(self) -> None:
         """One writer thread per process, started in the process that serves (after a server's fork)."""

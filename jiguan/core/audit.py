@@ -43,14 +43,24 @@ def record_hash(record: ChainedRecord) -> str:
 
 def append(chain: type[ChainedRecord], /, **fields) -> ChainedRecord:
     """Append a record to its chain. The head row is locked, so concurrent appends queue."""
+    return append_many(chain, [fields])[0]
+
+
+def append_many(chain: type[ChainedRecord], rows: list[dict]) -> list[ChainedRecord]:
+    """Append records in order under one lock of the chain head and one bulk insert."""
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(chain=chain._meta.label)
-        record = chain(seq=head.last_seq + 1, prev_hash=head.last_hash, at=fields.pop("at", timezone.now()), **fields)
-        record.hash = record_hash(record)
-        record.save(force_insert=True)
-        head.last_seq, head.last_hash = record.seq, record.hash
+        records = []
+        for fields in rows:
+            fields = dict(fields)
+            record = chain(seq=head.last_seq + 1, prev_hash=head.last_hash, at=fields.pop("at", None) or timezone.now(),
+                           **fields)
+            record.hash = record_hash(record)
+            head.last_seq, head.last_hash = record.seq, record.hash
+            records.append(record)
+        chain.objects.bulk_create(records)
         head.save(update_fields=["last_seq", "last_hash"])
-    return record
+    return records
 
 
 def _actor_fields() -> dict:
@@ -118,19 +128,18 @@ def log_access(
     kind: str, path: str, detail: str = "", method: str = "", status: int | None = None, at: datetime | None = None
 ) -> AccessLog:
     """``at``: when it happened, for records written later in a batch (defaults to now)."""
+    return append(AccessLog, **access_fields(kind, path, detail, method, status, at))
+
+
+def access_fields(kind: str, path: str, detail: str = "", method: str = "", status: int | None = None,
+                  at: datetime | None = None) -> dict:
+    """An access-log row for the acting user of the current context (see ``append_many`` for batches)."""
     fields = _actor_fields()
     actor = fields["actor"]
-    return append(
-        AccessLog,
-        at=at or timezone.now(),
-        kind=kind,
-        path=path[:255],
-        detail=detail[:255],
-        method=method,
-        status=status,
-        org_path=getattr(actor, "org_path", "") if actor else "",
-        **fields,
-    )
+    return {
+        "at": at or timezone.now(), "kind": kind, "path": path[:255], "detail": detail[:255], "method": method,
+        "status": status, "org_path": getattr(actor, "org_path", "") if actor else "", **fields,
+    }
 
 
 def log_personal_data_view(path: str, person) -> AccessLog:

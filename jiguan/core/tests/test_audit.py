@@ -120,3 +120,26 @@ def test_many_to_many_changes_are_logged():
     assert added.before == {"custom_units": []} and added.after == {"custom_units": sorted([unit_a.pk, unit_b.pk])}
     assert removed.before == {"custom_units": sorted([unit_a.pk, unit_b.pk])}
     assert removed.after == {"custom_units": [unit_b.pk]}
+
+
+def test_a_batch_appends_in_order_under_one_lock():
+    from jiguan.core.audit import access_fields, append_many
+    from jiguan.core.models import AccessLog
+
+    rows = [access_fields("api", f"/api/v1/people?page={n}", method="GET", status=200) for n in range(1, 4)]
+    written = append_many(AccessLog, rows)
+    assert [r.seq for r in written] == [1, 2, 3]
+    assert list(AccessLog.objects.order_by("seq").values_list("path", flat=True)) == [r["path"] for r in rows]
+    assert verify_chains() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appends_keep_the_chain_whole():
+    from jiguan.core.audit import log_access
+    from jiguan.core.models import AccessLog
+    from jiguan.core.testing import run_at_once
+
+    results = run_at_once(*[lambda n=n: [log_access("api", f"/p/{n}/{i}") for i in range(5)] for n in range(3)])
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert AccessLog.objects.count() == 15
+    assert verify_chains() == []
