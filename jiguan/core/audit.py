@@ -124,6 +124,12 @@ def log_bulk(model: type[models.Model], description: str, count: int, org_path: 
     )
 
 
+def log_job_started(name: str, label: str) -> AuditLog:
+    """Someone started a periodic job by hand."""
+    return append(AuditLog, action=AuditAction.RUN_JOB, model="core.JobSchedule", object_id=name,
+                  object_repr=label[:200], **_actor_fields())
+
+
 def log_access(
     kind: str, path: str, detail: str = "", method: str = "", status: int | None = None, at: datetime | None = None
 ) -> AccessLog:

@@ -49,8 +49,9 @@ def registered_jobs() -> dict[str, PeriodicJob]:
     return dict(_jobs)
 
 
-def run_job(name: str) -> str:
-    """Run one registered job now, recording its outcome on its schedule row."""
+def run_job(name: str, actor=None) -> str:
+    """Run one registered job now, recording its outcome on its schedule row (``actor``: who started it
+    by hand; the audit records it causes name them)."""
     from .models import JobSchedule
 
     job = _jobs.get(name)
@@ -60,7 +61,7 @@ def run_job(name: str) -> str:
     schedule.last_started_at = timezone.now()
     schedule.save(update_fields=["last_started_at"])
     try:
-        with acting(actor=None):
+        with acting(actor=actor):
             result = job.run()
         schedule.last_status, schedule.last_error = "ok", ""
     except Exception:  # a failing job must not stop the worker; the error is kept on the row

@@ -91,18 +91,29 @@ def send(
 
 
 def _queue_external(name: str, people: list[Account], message: Message) -> None:
+    """Gateways are slow and may be down: the worker sends the copies, after the action has committed."""
+    from .tasks import deliver_notification
+
+    ids = [a.pk for a in people]
+    transaction.on_commit(
+        lambda: deliver_notification.enqueue(name, ids, message.title, message.body, message.link, message.category)
+    )
+
+
+def deliver_external(name: str, account_ids: list[int], message: Message) -> int:
     channel = import_string(settings.NOTIFY_CHANNELS[name])(name)
     address_of = ADDRESS_OF.get(name, username)
-    addresses = [address for address in map(address_of, people) if address]
-    transaction.on_commit(lambda: _deliver_all(channel, addresses, message))
-
-
-def _deliver_all(channel, addresses: list[str], message: Message) -> None:
-    for address in addresses:
+    sent = 0
+    for account in Account.objects.filter(pk__in=account_ids, is_active=True).select_related("person"):
+        address = address_of(account)
+        if not address:
+            continue
         try:
             channel.deliver(address, message)
-        except Exception:  # a gateway failure must not undo or block the action that caused the message
-            logger.exception("notification over %s failed", getattr(channel, "channel", channel))
+            sent += 1
+        except Exception:  # a gateway failure must not stop the other copies
+            logger.exception("notification over %s failed", name)
+    return sent
 
 
 def link_to(url_name: str, *args) -> str:

@@ -28,6 +28,7 @@ class AuditAction(models.TextChoices):
     BULK = "bulk", _("Bulk operation")
     TRANSITION = "transition", _("State change")
     SECURITY = "security", _("Security setting")
+    RUN_JOB = "run_job", _("Job started by hand")
 
 
 class AuditLog(ChainedRecord):

@@ -45,6 +45,20 @@ def test_sms_copy_goes_to_the_decrypted_phone_after_commit(people, django_captur
     assert [(channel, address) for channel, address, _m in notify.LoggingChannel.sent] == [("sms", "13912345678")]
 
 
+def test_external_copies_are_queued_as_a_task_without_personal_data(people, monkeypatch,
+                                                                    django_capture_on_commit_callbacks):
+    from types import SimpleNamespace
+
+    queued = []
+    fake_task = SimpleNamespace(enqueue=lambda *args: queued.append(args))
+    monkeypatch.setattr("jiguan.core.tasks.deliver_notification", fake_task)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify.send([people[0]], "审批提醒", channels=("inbox", "sms"))
+    assert len(queued) == 1 and queued[0][:2] == ("sms", [people[0].pk])
+    assert "13912345678" not in repr(queued)  # the queue table is not encrypted: ids only
+    assert notify.LoggingChannel.sent == []  # the worker sends it, not the request
+
+
 def test_a_failing_gateway_does_not_break_the_action(people, settings, django_capture_on_commit_callbacks):
     settings.NOTIFY_CHANNELS = {**settings.NOTIFY_CHANNELS, "sms": "jiguan.core.tests.test_services_notify.Broken"}
     with django_capture_on_commit_callbacks(execute=True):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from jiguan.core.models import (
     Account,
     ApprovalFlow,
+    AuditLog,
     DictionaryItem,
     JobSchedule,
     ModuleEnablement,
@@ -255,7 +256,9 @@ def test_run_a_registered_job_now(login):
     client = login("sysadmin")
     assert "core.clear_sessions" in client.get(reverse("manage:jobs")).content.decode()
     assert client.post(reverse("manage:job_run", args=["core.clear_sessions"])).status_code == 302
-    assert JobSchedule.objects.get(name="core.clear_sessions").last_status == "ok"
+    assert JobSchedule.objects.get(name="core.clear_sessions").last_status == "ok"  # tests run tasks at once
+    started = AuditLog.objects.get(action="run_job", object_id="core.clear_sessions")
+    assert started.actor.username == "sysadmin"
     assert client.post(reverse("manage:job_run", args=["os.system"])).status_code == 404
 
 

@@ -24,6 +24,7 @@ from jiguan.core.scoping import scoped
 from jiguan.core.services import dictionaries, modules, notices
 from jiguan.core.services.approvals import save_flow
 from jiguan.core.services.base import get_in_scope
+from jiguan.core.services.jobs import start_job
 
 from ..access import manage_view
 from ..forms import DictionaryItemForm, FlowForm, FlowStepFormSet, NoticeForm
@@ -306,10 +307,6 @@ def job_list(request):
 @require_POST
 @manage_view(MANAGE_JOBS)
 def job_run(request, name: str):
-    if name not in jobs.registered_jobs():  # only registered jobs ever run: never a name typed by a user
-        raise Http404
-    job = jobs.registered_jobs()[name]
-    outcome = jobs.run_job(name)
-    report = messages.success if outcome.startswith("ok") else messages.error
-    report(request, _("Job “%(job)s” finished: %(outcome)s") % {"job": job.label, "outcome": outcome})
+    job = start_job(request.user, name)  # only registered jobs ever run: never a name typed by a user
+    messages.success(request, _("Job “%(job)s” is queued; the worker runs it shortly.") % {"job": job.label})
     return redirect("manage:jobs")
