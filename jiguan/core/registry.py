@@ -90,6 +90,9 @@ class ModuleSpec:
     manage_urls: str | None = None  # dotted path of a urls module mounted at /manage/<code>/
     service_urls: str | None = None  # mounted at /service/<code>/
     api_router: str | None = None  # dotted path "pkg.api.router", mounted at /api/v1/<code>/
+    # Dotted path of ``seed_demo(scale: str, rng: random.Random, progress) -> str`` filling the module's
+    # demo data after the kernel's (units, people, accounts exist); returns a one-line summary.
+    demo_seeder: str | None = None
     # Permissions this module adds to the built-in roles: {"unit_admin": ("housing.view", ...)}
     role_grants: dict[str, tuple[str, ...]] = field(default_factory=dict)
 

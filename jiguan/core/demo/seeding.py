@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import translation
+from django.utils.module_loading import import_string
 
 from ..context import acting
+from ..registry import registry
 from .accounts import create_demo_accounts
 from .activity import add_activity
 from .org import (
@@ -29,6 +31,7 @@ class SeedSummary:
     departments: int
     people: int
     accounts: int
+    modules: tuple[str, ...] = ()
 
 
 def seed(scale_name: str, progress: ProgressFactory) -> SeedSummary:
@@ -42,4 +45,12 @@ def seed(scale_name: str, progress: ProgressFactory) -> SeedSummary:
         people = insert_people(plan, rng, progress)
         accounts = create_demo_accounts()
         add_activity(accounts)
-    return SeedSummary(len(plan), departments, people, len(accounts))
+        modules = seed_modules(scale_name, rng, progress)
+    return SeedSummary(len(plan), departments, people, len(accounts), modules)
+
+
+def seed_modules(scale_name: str, rng: random.Random, progress: ProgressFactory) -> tuple[str, ...]:
+    """Each installed module's own demo data, through the registry (core never imports a module)."""
+    return tuple(
+        import_string(spec.demo_seeder)(scale_name, rng, progress) for spec in registry if spec.demo_seeder
+    )

@@ -46,6 +46,8 @@ class Command(BaseCommand):
             f"departments, {summary.people} 名人员 people, {summary.accounts} 个演示账号 demo accounts "
             f"in {time.monotonic() - started:.0f}s."
         ))
+        for line in summary.modules:
+            self.stdout.write(f"  {line}")
 
     def _progress(self, label: str, total: int) -> ProgressBar:
         # The raw stream: the OutputWrapper would end every write with a newline, breaking the redraw.
