@@ -40,6 +40,7 @@ test: setup
 ## bench: benchmarks at province scale (prints ratios, asserts nothing)
 bench: setup
 	$(PY) bench/api.py
+	$(PY) bench/officespace.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

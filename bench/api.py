@@ -14,17 +14,15 @@ import http.client
 import json
 import os
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DATABASE = Path(os.environ.get("BENCH_SQLITE_PATH", ROOT / "var" / "bench.sqlite3"))
+from province import ROOT, ensure_database, environment
+
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 4))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))
 ROUND_SECONDS = float(os.environ.get("BENCH_ROUND_SECONDS", 4))
@@ -33,54 +31,6 @@ GUNICORN = ["--workers", "1", "--worker-class", "gthread", "--threads", "4", "--
 USERNAME, PASSWORD = "nc_admin", "Jiguan@2026"  # a region administrator from the seed (南昌市)
 ENDPOINTS = {"people": "/api/v1/people?page=1&page_size=20", "ping": "/api/v1/ping"}
 TARGET_RATIO = 0.5
-
-# Production settings (DEBUG off) with fixed bench-only keys: the seed and the server must share the
-# data key, and the demo's 2FA relaxation is the only concession (a token needs no TOTP code here).
-SERVER_ENV = {
-    "SQLITE_PATH": str(DATABASE),
-    "DEBUG": "0",
-    "JIGUAN_DEMO": "0",
-    "SECRET_KEY": "jiguan-bench-only-secret-key-not-for-production",
-    "JIGUAN_DATA_KEY": "62656e63682d6f6e6c792d6b65792121",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "JIGUAN_HTTPS": "0",
-    "JIGUAN_REQUIRE_ADMIN_2FA": "0",
-    "LOG_LEVEL": "WARNING",
-}
-
-
-def environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    return env | SERVER_ENV | {"DJANGO_SETTINGS_MODULE": "jiguan.config.settings"}
-
-
-def manage(*args: str, demo: bool = False) -> None:
-    """Run a management command against the bench database; ``demo``: in demo mode (the seed needs it)."""
-    env = environment() | ({"JIGUAN_DEMO": "1"} if demo else {})
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT, env=env)
-
-
-def units_in(path: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-            return db.execute("SELECT count(*) FROM core_orgunit WHERE kind = 'unit'").fetchone()[0]
-    except sqlite3.Error:
-        return 0
-
-
-def ensure_database() -> None:
-    """A province-scale database in its own file: migrated on every run, seeded once."""
-    DATABASE.parent.mkdir(parents=True, exist_ok=True)
-    manage("migrate", "--noinput", "-v", "0")
-    units = units_in(DATABASE)
-    if units >= 3000:
-        print(f"database: {DATABASE} ({units} agencies, reused)")
-        return
-    if units:
-        raise SystemExit(f"{DATABASE} holds only {units} agencies: delete it to seed the province scale")
-    print(f"database: seeding {DATABASE} at province scale (a minute or two, once)")
-    manage("seed", "--scale", "province", demo=True)
-
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "jiguan.api",
     "jiguan.portals.manage",
     "jiguan.portals.service",
+    # The N business modules; each registers itself in the module registry.
+    "jiguan.modules.officespace",
 ] + env_list("JIGUAN_EXTRA_APPS")
 
 MIDDLEWARE = [

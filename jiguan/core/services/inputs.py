@@ -3,15 +3,22 @@ so one answer names every bad field, and nothing is written until all fields pas
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from ..errors import ValidationFailed
+
+MAX_AREA = Decimal("99999999.99")  # ㎡: what a DecimalField(10, 2) holds
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -107,6 +114,55 @@ def ids(errors: Errors, field: str, values: Iterable, *, label: str) -> list[int
     except (TypeError, ValueError):
         errors.add(field, _("%(field)s must be a list of record numbers.") % {"field": label})
         return []
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day ``months`` later, clamped to the month's end: 31 Jan + 1 month = 28 (29) Feb."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+def square_metres(errors: Errors, field: str, value, *, label: str, required: bool = True, positive: bool = True):
+    """A square-metre figure with at most two decimals; returns None when absent or wrong."""
+    if value in (None, ""):
+        if required:
+            errors.add(field, _("Please fill in %(field)s.") % {"field": label})
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or number.as_tuple().exponent < -2:
+        errors.add(field, _("%(field)s must be a number of square metres with at most two decimals.")
+                   % {"field": label})
+        return None
+    if number < 0 or (positive and number == 0) or number > MAX_AREA:
+        errors.add(field, _("%(field)s must be greater than 0 and at most %(max)s ㎡.")
+                   % {"field": label, "max": MAX_AREA} if positive else
+                   _("%(field)s must be 0 or more and at most %(max)s ㎡.") % {"field": label, "max": MAX_AREA})
+        return None
+    return number
+
+def bounded_int(errors: Errors, field: str, value, *, label: str, low: int, high: int) -> int:
+    number = positive_int(errors, field, value, label=label)
+    if field not in errors and not low <= number <= high:
+        errors.add(field, _("%(field)s must be between %(low)d and %(high)d.")
+                   % {"field": label, "low": low, "high": high})
+    return number
+
+def date_value(errors: Errors, field: str, value, *, label: str) -> date | None:
+    """A date (``date`` or ``YYYY-MM-DD``); empty means today."""
+    if value in (None, ""):
+        return timezone.localdate()
+    if isinstance(value, date):
+        return value
+    try:
+        parsed = parse_date(str(value))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        errors.add(field, _("%(field)s must be a date such as 2026-03-01.") % {"field": label})
+    return parsed
 
 
 def find(queryset, pk):

@@ -73,3 +73,20 @@ def test_translations_keep_every_placeholder():
             if entry.msgstr and sorted(PLACEHOLDER.findall(entry.msgid)) != sorted(PLACEHOLDER.findall(entry.msgstr)):
                 broken.append(f"{po_path.relative_to(ROOT)}: {entry.msgid!r} → {entry.msgstr!r}")
     assert not broken, "\n".join(broken)
+
+
+def test_no_message_is_translated_two_ways():
+    """Catalogues merge and the first one wins: a second, different translation of the same message
+    would silently change text elsewhere (e.g. a kernel refusal worded by a module)."""
+    import polib
+
+    seen: dict[tuple, tuple[str, str]] = {}
+    clashes = []
+    for po_path in sorted(ROOT.rglob("LC_MESSAGES/*.po")):
+        for entry in polib.pofile(str(po_path)):
+            key = (entry.msgctxt, entry.msgid)
+            if key in seen and entry.msgstr and seen[key][1] != entry.msgstr:
+                clashes.append(f"{entry.msgid!r}: {seen[key][0]} {seen[key][1]!r} ≠ {po_path.parent.parent.parent.name} "
+                               f"{entry.msgstr!r}")
+            seen.setdefault(key, (po_path.parent.parent.parent.name, entry.msgstr))
+    assert not clashes, "\n".join(clashes)

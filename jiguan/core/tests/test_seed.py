@@ -27,11 +27,11 @@ from jiguan.core.models import (
     OrgUnit,
     Person,
     Region,
-    TimelineEntry,
 )
 from jiguan.core.models.org import UnitKind
 from jiguan.core.registry import ApprovalType, ModuleSpec, registry
 from jiguan.core.scoping import scoped
+from jiguan.core.statemachine import timeline
 from jiguan.core.validators import validate_credit_code, validate_id_number, validate_phone
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as the suite's autouse fixture sets
@@ -119,7 +119,7 @@ def test_every_region_has_its_bureau_and_a_plausible_rank_pyramid(seeded):
 @pytest.mark.django_db
 def test_bulk_writes_are_in_the_change_log(seeded):
     bulk = set(AuditLog.objects.filter(action="bulk").values_list("model", flat=True))
-    assert bulk == {"core.OrgUnit", "core.Person"}
+    assert {"core.OrgUnit", "core.Person"} <= bulk  # installed modules add their own tables
     assert AuditLog.objects.filter(model="core.Account", action="create").count() == len(DEMO_ACCOUNTS)
 
 
@@ -214,7 +214,7 @@ def test_demo_events_are_in_every_state_with_their_timeline(seeded):
     assert statuses == {"new", "dispatched", "in_progress", "resolved", "closed", "rejected"}
     closed = Event.objects.get(status="closed")
     assert closed.rating == 5
-    assert [t.action for t in TimelineEntry.objects.filter(object_id=str(closed.pk)).order_by("at", "pk")][-4:] == [
+    assert [t.action for t in timeline(closed)][-4:] == [
         "dispatch", "start", "resolve", "close",
     ]
 

@@ -1,0 +1,172 @@
+"""The area standard applied: a person's office limit, a room's entitlement and excess, and the province-wide
+analysis (over-standard and idle space, per-capita area).
+
+The rule lives in one place, ``person_limit()``, a database expression: the AreaStandard row of the person's
+rank for the nearest region up the chain of the person's unit, else the national row. Everything else —
+one person, one room, or every room of a province — is computed from it by the database, never by a
+Python loop over rooms.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat, Substr
+
+from jiguan.core.models import OrgUnit, Person
+from jiguan.core.models.org import PersonStatus
+
+from .models import AreaStandard, Occupancy, Room, RoomCategory, RoomState
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+AREA_FIELD = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _area(expression) -> ExpressionWrapper:
+    return ExpressionWrapper(expression, output_field=AREA_FIELD)
+
+
+def person_limit(prefix: str = "") -> Coalesce:
+    """The per-person office limit of the person at ``prefix`` (``""`` on Person, ``"person__"`` on
+    Occupancy): a regional row of the rank for the unit's county, city or province (nearest first —
+    within one chain the more specific GB/T 2260 code sorts higher) wins over the national row."""
+    region = OuterRef(f"{prefix}unit__region_id")
+    rank = OuterRef(f"{prefix}rank_id")
+    chain = (
+        Q(region_id=region)
+        | Q(region_id=Concat(Substr(region, 1, 4), Value("00")))
+        | Q(region_id=Concat(Substr(region, 1, 2), Value("0000")))
+    )
+    regional = AreaStandard.objects.filter(chain, rank_id=rank).order_by("-region_id").values("area")[:1]
+    national = AreaStandard.objects.filter(rank_id=rank, region__isnull=True).values("area")[:1]
+    return Coalesce(Subquery(regional), Subquery(national), output_field=AREA_FIELD)
+
+
+def _open_occupancies():
+    return Occupancy.objects.filter(room=OuterRef("pk"), end__isnull=True)
+
+
+def entitlement() -> Coalesce:
+    """On Room: the sum of the limits of its open occupants (0 when empty or nobody has a rank)."""
+    return _sum_or_zero(
+        _open_occupancies().annotate(limit=person_limit("person__")).order_by().values("room").annotate(total=Sum("limit"))
+    )
+
+
+def with_entitlement(rooms: QuerySet) -> QuerySet:
+    """Rooms annotated with ``entitlement`` and ``excess``. Only occupied offices can exceed the
+    standard: a vacant office is idle space, not over-standard space."""
+    return rooms.annotate(entitlement=entitlement()).annotate(
+        excess=Case(
+            When(Q(category=RoomCategory.OFFICE) & Exists(_open_occupancies()),
+                 then=_area(F("usable_area") - F("entitlement"))),
+            default=Value(ZERO), output_field=AREA_FIELD,
+        )
+    )
+
+
+def limit_for(person: Person) -> Decimal | None:
+    """The person's office limit (㎡), or None when their rank is not recorded."""
+    if person.rank_id is None:
+        return None
+    return Person.objects.filter(pk=person.pk).annotate(limit=person_limit()).values_list("limit", flat=True).first()
+
+
+def room_entitlement(room: Room) -> Decimal:
+    return Room.objects.filter(pk=room.pk).annotate(value=entitlement()).values_list("value", flat=True).get()
+
+
+def room_excess(room: Room) -> Decimal:
+    excess = with_entitlement(Room.objects.filter(pk=room.pk)).values_list("excess", flat=True).get()
+    return max(excess, ZERO)
+
+
+def _live(rooms: QuerySet) -> QuerySet:
+    return rooms.filter(retired=False)
+
+
+def over_standard_rooms(rooms: QuerySet) -> QuerySet:
+    return with_entitlement(_live(rooms)).filter(excess__gt=0).order_by("-excess", "pk")
+
+
+def idle_rooms(rooms: QuerySet) -> QuerySet:
+    return _live(rooms).filter(state=RoomState.IDLE).order_by("idle_since", "pk")
+
+
+def analysis(rooms: QuerySet) -> dict:
+    """The figures of a ledger (any scoped room queryset), in a handful of aggregate queries."""
+    live = _live(rooms)
+    by_category = {c: {"count": 0, "area": ZERO} for c in RoomCategory.values}
+    for row in live.order_by().values("category").annotate(count=Count("pk"), area=Sum("usable_area")):
+        by_category[row["category"]] = {"count": row["count"], "area": row["area"] or ZERO}
+    total_area = sum((row["area"] for row in by_category.values()), ZERO)
+    offices = live.filter(category=RoomCategory.OFFICE).annotate(value=entitlement())
+    office_entitlement = offices.aggregate(total=Sum("value"))["total"] or ZERO
+    over = over_standard_rooms(rooms).aggregate(count=Count("pk"), area=Sum("excess"))
+    idle = idle_rooms(rooms).aggregate(count=Count("pk"), area=Sum("usable_area"))
+    idle_area = idle["area"] or ZERO
+    return {
+        "by_category": by_category,
+        "total_area": total_area,
+        "office_area": by_category[RoomCategory.OFFICE]["area"],
+        "office_entitlement": office_entitlement,
+        "over_standard_count": over["count"],
+        "over_standard_area": over["area"] or ZERO,
+        "idle_count": idle["count"],
+        "idle_area": idle_area,
+        "idle_rate": _ratio(idle_area, total_area),
+    }
+
+
+def _ratio(part: Decimal, whole: Decimal) -> Decimal:
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) if whole else Decimal("0.0000")
+
+
+def unit_per_capita(units: QuerySet) -> list[dict]:
+    """Per agency: people in post, office area used (its own and its departments' rooms), area per head
+    and the standard per head (the mean limit of its people whose rank is recorded)."""
+    in_post = Person.objects.filter(unit=OuterRef("pk"), status=PersonStatus.ACTIVE).order_by()
+    offices = Room.objects.filter(
+        Q(unit=OuterRef("pk")) | Q(unit__unit=OuterRef("pk")), category=RoomCategory.OFFICE, retired=False,
+    ).order_by()
+    rows = units.annotate(
+        people_in_post=Coalesce(Subquery(in_post.values("unit").annotate(n=Count("pk")).values("n")), 0),
+        office_area=_sum_or_zero(offices.values("category").annotate(total=Sum("usable_area"))),
+        standard_per_capita=Subquery(
+            in_post.annotate(limit=person_limit()).values("unit").annotate(mean=Avg("limit")).values("mean"),
+            output_field=AREA_FIELD,
+        ),
+    )
+    return [_per_capita_row(unit) for unit in rows]
+
+
+def _sum_or_zero(grouped: QuerySet) -> Coalesce:
+    return Coalesce(Subquery(grouped.values("total"), output_field=AREA_FIELD), Value(ZERO), output_field=AREA_FIELD)
+
+
+def _per_capita_row(unit: OrgUnit) -> dict:
+    people, standard = unit.people_in_post, unit.standard_per_capita
+    return {
+        "unit": unit,
+        "people": people,
+        "office_area": unit.office_area,
+        "per_capita": (unit.office_area / people).quantize(CENT) if people else None,
+        "standard_per_capita": Decimal(standard).quantize(CENT) if standard is not None else None,
+    }

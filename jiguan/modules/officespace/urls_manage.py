@@ -1,0 +1,24 @@
+"""Management-portal pages of the module; the portal mounts them under ``manage:officespace`` and guards
+them with login, the portal gate and the module's enablement. Each view checks its own permission."""
+
+from django.urls import path
+
+from .views import analysis, ledger
+
+urlpatterns = [
+    path("ledger/", ledger.ledger, name="ledger"),
+    path("ledger/buildings/<int:pk>/rooms/", ledger.building_rooms, name="building_rooms"),
+    path("compounds/new/", ledger.compound_create, name="compound_create"),
+    path("buildings/new/", ledger.building_create, name="building_create"),
+    path("rooms/new/", ledger.room_create, name="room_create"),
+    path("rooms/<int:pk>/", ledger.room_detail, name="room"),
+    path("rooms/<int:pk>/assign/", ledger.room_assign, name="room_assign"),
+    path("rooms/<int:pk>/state/", ledger.room_state, name="room_state"),
+    path("occupancies/<int:pk>/release/", ledger.occupancy_release, name="occupancy_release"),
+    path("occupancies/<int:pk>/recovery/", analysis.recovery_open, name="recovery_open"),
+    path("over-standard/", analysis.over_standard, name="over_standard"),
+    path("idle/", analysis.idle, name="idle"),
+    path("recoveries/", analysis.recoveries, name="recoveries"),
+    path("recoveries/<int:pk>/complete/", analysis.recovery_complete, name="recovery_complete"),
+    path("standards/", analysis.standard_table, name="standards"),
+]
