@@ -64,12 +64,12 @@ def _check_file(errors: Errors, upload, name: str, extension: str) -> None:
         errors.add("file", _("The file “%(name)s” is %(size)s; the limit is %(limit)s.")
                    % {"name": name, "size": filesizeformat(upload.size),
                       "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES)})
-    elif not _content_matches(upload, extension):
+    elif not content_matches(upload, extension):
         errors.add("file",
                    _("The content of “%(name)s” is not a real %(ext)s file.") % {"name": name, "ext": extension})
 
 
-def _content_matches(upload, extension: str) -> bool:
+def content_matches(upload, extension: str) -> bool:
     """Does the content really have the type its name claims? Types with no known check are refused."""
     upload.seek(0)
     try:

@@ -16,11 +16,12 @@ from .models import (
     Building,
     Compound,
     RecoveryReason,
+    Room,
     RoomCategory,
     RoomState,
     Structure,
 )
-from .module import MANAGE
+from .module import MANAGE, SUPERVISE
 
 AREA_DIGITS = {"max_digits": AREA["max_digits"], "decimal_places": AREA["decimal_places"]}
 
@@ -116,3 +117,49 @@ class AreaStandardForm(PortalForm):
     rank = RankField(label=_("Rank"))
     region = RegionField(label=_("Region"), help_text=_("The province, or a region below it, the row applies to."))
     area = area_field(_("Office area per person (㎡)"))
+
+
+# --- Building page, room edit, allocation documents ------------------------------------------------
+
+
+class BuildingEditForm(BuildingForm):
+    """The building form without its compound: a building does not move between compounds."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["compound"]
+
+
+class RoomEditForm(RoomForm):
+    """The room form without its building: a room does not move between buildings."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["building"]
+
+
+class OwnershipForm(PortalForm):
+    certificate_no = forms.CharField(label=_("Certificate number"), max_length=60)
+    holder = forms.CharField(label=_("Registered holder"), max_length=100, required=False,
+                             help_text=_("Leave empty to register the bureau of the building's region."))
+    registered_on = forms.DateField(label=_("Registered on"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    exception_reason = forms.CharField(label=_("Reason for another holder"), max_length=200, required=False,
+                                       help_text=_("Required when the holder is not the bureau."))
+
+
+class AllocationDocumentForm(PortalForm):
+    service_names = {"rooms": "room_ids"}
+    unit = PickerField("unit", SUPERVISE, label=_("Unit"))
+    document_no = forms.CharField(label=_("Document number"), max_length=60)
+    issued_on = forms.DateField(label=_("Issued on"), widget=forms.DateInput(attrs={"type": "date"}))
+    rooms = forms.ModelMultipleChoiceField(label=_("Allocated rooms"), queryset=Room.objects.none(),
+                                           widget=forms.SelectMultiple(attrs={"data-searchable": "1"}),
+                                           help_text=_("Rooms used by the unit that the document allocates."))
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        rooms = Room.objects.filter(retired=False).select_related("building", "unit")
+        self.fields["rooms"].queryset = scoped(rooms, user, SUPERVISE)
+        self.fields["rooms"].label_from_instance = lambda room: f"{room.building.name} {room.number}（{room.unit.name}）"

@@ -31,6 +31,8 @@ SPEC = registry.register(
                     MenuItem(_("Over standard"), "manage:officespace:over_standard", "alert-triangle", VIEW),
                     MenuItem(_("Idle rooms"), "manage:officespace:idle", "door", VIEW),
                     MenuItem(_("Recoveries"), "manage:officespace:recoveries", "arrow-back-up", VIEW),
+                    MenuItem(_("Allocation documents"), "manage:officespace:allocation_documents", "file-certificate",
+                             SUPERVISE),
                     MenuItem(_("Area standards"), "manage:officespace:standards", "ruler-measure", VIEW),
                 ),
             ),

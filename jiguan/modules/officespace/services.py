@@ -27,6 +27,7 @@ from jiguan.core.services.inputs import (
     choice,
     date_value,
     find,
+    ids,
     square_metres,
     text,
     unique,
@@ -36,12 +37,14 @@ from jiguan.core.statemachine import StateMachine, record
 from . import standards
 from .models import (
     FORBIDDEN_STATES,
+    AllocationDocument,
     AreaStandard,
     Building,
     BuildingState,
     Compound,
     Floor,
     Occupancy,
+    Ownership,
     Recovery,
     RecoveryReason,
     RecoveryState,
@@ -50,7 +53,7 @@ from .models import (
     RoomState,
     Structure,
 )
-from .module import EDIT_STANDARDS, MANAGE
+from .module import EDIT_STANDARDS, MANAGE, SUPERVISE
 
 USE_SERVICE = "core.use_service"
 MAX_FLOORS = 200
@@ -608,3 +611,108 @@ def _office_row(occupancy: Occupancy, room: Room) -> dict:
         "excess": max(room.excess, standards.ZERO),
         "recovery": getattr(occupancy, "recovery", None),
     }
+
+
+# --- Ownership and allocation documents ---------------------------------------------------------
+
+
+@use_case
+def register_ownership(user, *, building_id, certificate_no, holder="", registered_on=None,
+                       exception_reason="") -> Ownership:
+    """Record a building's 权属登记. The holder is by rule the bureau of the building's region; another
+    holder is an official exception and its reason is recorded with it."""
+    building = get_in_scope(Building, user, MANAGE, building_id, lock=True)
+    _require_building_in_use(building)
+    errors = Errors()
+    bureau = _bureau_of(building)
+    ownership = Ownership(
+        building=building, unit_id=building.unit_id,
+        certificate_no=text(errors, "certificate_no", certificate_no, label=_("certificate number"), max_length=60),
+        holder=text(errors, "holder", holder, label=_("registered holder"), max_length=100, required=bureau is None)
+        or (bureau.name if bureau else ""),
+        registered_on=_past_date(errors, "registered_on", registered_on, label=_("registration date")),
+        exception_reason=text(errors, "exception_reason", exception_reason, label=_("reason for another holder"),
+                              max_length=200, required=False),
+    )
+    if "holder" not in errors and (bureau is None or ownership.holder != bureau.name) and not ownership.exception_reason:
+        errors.add("exception_reason", _certificate_exception_message(building, bureau))
+    if "certificate_no" not in errors and Ownership.objects.filter(certificate_no=ownership.certificate_no).exists():
+        errors.add("certificate_no", _certificate_taken())
+    errors.raise_if_any()
+    with unique("certificate_no", _certificate_taken()):
+        ownership.save()
+    return ownership
+
+
+def _bureau_of(building: Building) -> OrgUnit | None:
+    """The government offices administration bureau of the region the building stands in."""
+    return (OrgUnit.objects.filter(is_bureau=True, active=True, region_id=building.compound.region_id)
+            .order_by("org_path").first())
+
+
+def _past_date(errors: Errors, field: str, value, *, label: str) -> date | None:
+    """An optional date that cannot lie in the future."""
+    if value in (None, ""):
+        return None
+    day = date_value(errors, field, value, label=label)
+    if day is not None and day > timezone.localdate():
+        errors.add(field, _("%(field)s cannot be in the future.") % {"field": label})
+    return day
+
+
+def _certificate_exception_message(building: Building, bureau: OrgUnit | None) -> str:
+    if bureau is None:
+        return _("No government offices administration bureau is recorded for %(region)s; give the reason why "
+                 "the holder is registered otherwise.") % {"region": building.compound.region.name}
+    return _("The holder is by rule %(bureau)s; give the reason for registering another holder.") % {
+        "bureau": bureau.name}
+
+
+def _certificate_taken() -> str:
+    return _("This certificate number is already registered; each certificate can be registered only once.")
+
+
+@use_case
+def issue_allocation_document(user, *, unit_id, document_no, issued_on, room_ids, note="") -> AllocationDocument:
+    """The bureau's 使用凭证 allocating rooms to a unit: every room must be in scope and used by that unit."""
+    require(user, SUPERVISE)
+    errors = Errors()
+    unit = find(scoped(OrgUnit.objects.filter(active=True), user, SUPERVISE), unit_id)
+    if unit is None:
+        errors.add("unit_id", _("The selected unit does not exist, is deactivated or is outside your data scope."))
+    document = AllocationDocument(
+        unit=unit,
+        document_no=text(errors, "document_no", document_no, label=_("document number"), max_length=60),
+        issued_on=date_value(errors, "issued_on", issued_on, label=_("issue date")),
+        note=text(errors, "note", note, label=_("note"), max_length=200, required=False),
+    )
+    rooms = _allocated_rooms(user, errors, unit, room_ids)
+    if "document_no" not in errors and AllocationDocument.objects.filter(document_no=document.document_no).exists():
+        errors.add("document_no", _document_taken())
+    errors.raise_if_any()
+    require_path(user, SUPERVISE, unit.org_path)
+    with unique("document_no", _document_taken()):
+        document.save()
+    document.rooms.set(rooms)
+    return document
+
+
+def _allocated_rooms(user, errors: Errors, unit: OrgUnit | None, room_ids) -> list[Room]:
+    wanted = set(ids(errors, "room_ids", room_ids or (), label=_("allocated rooms")))
+    if "room_ids" in errors:
+        return []
+    if not wanted:
+        errors.add("room_ids", _("Choose at least one room the document allocates."))
+        return []
+    rooms = list(scoped(Room.objects.filter(pk__in=wanted, retired=False), user, SUPERVISE))
+    if len(rooms) != len(wanted):
+        errors.add("room_ids", _("Some of the chosen rooms do not exist, are retired or are outside your data scope."))
+    elif unit is not None and any(room.unit_id != unit.pk for room in rooms):
+        others = "、".join(str(room) for room in rooms if room.unit_id != unit.pk)
+        errors.add("room_ids", _("These rooms are not used by %(unit)s: %(rooms)s.") % {"unit": unit.name,
+                                                                                       "rooms": others})
+    return rooms
+
+
+def _document_taken() -> str:
+    return _("This document number is already issued; each allocation document number is used only once.")

@@ -54,8 +54,10 @@ def person_limit(prefix: str = "") -> Coalesce:
         | Q(region_id=Concat(Substr(region, 1, 4), Value("00")))
         | Q(region_id=Concat(Substr(region, 1, 2), Value("0000")))
     )
-    regional = AreaStandard.objects.filter(chain, rank_id=rank).order_by("-region_id").values("area")[:1]
     national = AreaStandard.objects.filter(rank_id=rank, region__isnull=True).values("area")[:1]
+    if not AreaStandard.objects.filter(region__isnull=False).exists():  # no province has its own rows
+        return Subquery(national, output_field=AREA_FIELD)
+    regional = AreaStandard.objects.filter(chain, rank_id=rank).order_by("-region_id").values("area")[:1]
     return Coalesce(Subquery(regional), Subquery(national), output_field=AREA_FIELD)
 
 
@@ -117,9 +119,14 @@ def analysis(rooms: QuerySet) -> dict:
     for row in live.order_by().values("category").annotate(count=Count("pk"), area=Sum("usable_area")):
         by_category[row["category"]] = {"count": row["count"], "area": row["area"] or ZERO}
     total_area = sum((row["area"] for row in by_category.values()), ZERO)
-    offices = live.filter(category=RoomCategory.OFFICE).annotate(value=entitlement())
-    office_entitlement = offices.aggregate(total=Sum("value"))["total"] or ZERO
-    over = over_standard_rooms(rooms).aggregate(count=Count("pk"), area=Sum("excess"))
+    # One pass over the offices gives both the entitlement and the over-standard figures.
+    offices = with_entitlement(live.filter(category=RoomCategory.OFFICE)).aggregate(
+        entitlement_total=Sum("entitlement"),
+        over_count=Count("pk", filter=Q(excess__gt=0)),
+        over_area=Sum("excess", filter=Q(excess__gt=0)),
+    )
+    office_entitlement = offices["entitlement_total"] or ZERO
+    over = {"count": offices["over_count"], "area": offices["over_area"]}
     idle = idle_rooms(rooms).aggregate(count=Count("pk"), area=Sum("usable_area"))
     idle_area = idle["area"] or ZERO
     return {

@@ -3,11 +3,14 @@ them with login, the portal gate and the module's enablement. Each view checks i
 
 from django.urls import path
 
-from .views import analysis, ledger
+from .views import analysis, imports, ledger, records
 
 urlpatterns = [
     path("ledger/", ledger.ledger, name="ledger"),
     path("ledger/buildings/<int:pk>/rooms/", ledger.building_rooms, name="building_rooms"),
+    path("ledger/import/", imports.import_rooms, name="import"),
+    path("ledger/import/template/", imports.import_template, name="import_template"),
+    path("ledger/import/errors/", imports.import_report, name="import_report"),
     path("compounds/new/", ledger.compound_create, name="compound_create"),
     path("buildings/new/", ledger.building_create, name="building_create"),
     path("rooms/new/", ledger.room_create, name="room_create"),
@@ -21,4 +24,12 @@ urlpatterns = [
     path("recoveries/", analysis.recoveries, name="recoveries"),
     path("recoveries/<int:pk>/complete/", analysis.recovery_complete, name="recovery_complete"),
     path("standards/", analysis.standard_table, name="standards"),
+    path("buildings/<int:pk>/", records.building_detail, name="building"),
+    path("buildings/<int:pk>/edit/", records.building_edit, name="building_edit"),
+    path("buildings/<int:pk>/retire/", records.building_retire, name="building_retire"),
+    path("buildings/<int:pk>/ownerships/", records.ownership_register, name="ownership_register"),
+    path("rooms/<int:pk>/edit/", records.room_edit, name="room_edit"),
+    path("rooms/<int:pk>/retire/", records.room_retire, name="room_retire"),
+    path("allocation-documents/", records.allocation_documents, name="allocation_documents"),
+    path("allocation-documents/new/", records.allocation_issue, name="allocation_issue"),
 ]

@@ -156,7 +156,7 @@ def _tree(user, rooms: QuerySet, *, filtered: bool) -> list[Compound]:
 @manage_view(VIEW)
 def building_rooms(request, pk: int):
     """The floors and rooms of one building (the tree's htmx fragment), narrowed by the ledger's filters."""
-    building = _building_seen(request.user, pk)
+    building = building_in_view(request.user, pk)
     listing = room_list(request.user).bind(request, visible_rooms(request.user).filter(building=building))
     floors: dict[int, Floor] = {}
     for room in listing.queryset.order_by("-floor__number", "number"):
@@ -168,7 +168,7 @@ def building_rooms(request, pk: int):
     })
 
 
-def _building_seen(user, pk: int) -> Building:
+def building_in_view(user, pk: int) -> Building:
     """A building in the user's ledger or holding rooms they see; anything else is 404."""
     reachable = Building.objects.filter(Q(pk__in=scoped(Building.objects.all(), user, VIEW))
                                         | Q(pk__in=visible_rooms(user).values("building")))
@@ -223,10 +223,10 @@ def _form_page(request, form, title: str):
 @require_GET
 @manage_view(VIEW)
 def room_detail(request, pk: int):
-    return _room_page(request, _room(request.user, pk))
+    return _room_page(request, room_in_view(request.user, pk))
 
 
-def _room(user, pk: int) -> Room:
+def room_in_view(user, pk: int) -> Room:
     return get_in_scope(Room, user, VIEW, pk, queryset=visible_rooms(user))
 
 
@@ -268,7 +268,7 @@ def _labelled(entries) -> list:
 @require_POST
 @manage_view(MANAGE)
 def room_assign(request, pk: int):
-    room = _room(request.user, pk)
+    room = room_in_view(request.user, pk)
     form = AssignForm(request.POST, user=request.user)
     done, _occupancy = submit(
         request, form, lambda: services.assign_occupant(request.user, room_id=room.pk, **form.service_values()),
@@ -294,7 +294,7 @@ def occupancy_release(request, pk: int):
 @require_POST
 @manage_view(MANAGE)
 def room_state(request, pk: int):
-    room = _room(request.user, pk)
+    room = room_in_view(request.user, pk)
     form = RoomStateForm(request.POST)
     done, _room_changed = submit(
         request, form, lambda: services.set_room_state(request.user, room.pk, **form.service_values()),

@@ -1,0 +1,81 @@
+"""Importing rooms from Excel: the blank template, the upload page and the report of refused rows."""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+from io import BytesIO
+
+from django import forms
+from django.contrib import messages
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET
+
+from jiguan.core.errors import ServiceError
+from jiguan.core.excel import XLSX_CONTENT_TYPE
+from jiguan.core.excel_import import ImportRejected, RowError, error_report_response
+from jiguan.core.models import OrgUnit
+from jiguan.core.scoping import scoped
+from jiguan.portals.manage.access import manage_view
+from jiguan.portals.manage.forms import PortalForm
+
+from .. import imports
+from ..module import MANAGE
+
+REPORT_SESSION_KEY = "officespace.import_errors"
+
+
+class RoomImportForm(PortalForm):
+    # A plain choice: the service answers 404 for a unit outside the user's scope, as everywhere else.
+    service_names = {"unit": "unit_id"}
+    unit = forms.CharField(label=gettext_lazy("Using unit"), widget=forms.Select(attrs={"data-searchable": "1"}))
+    file = forms.FileField(label=gettext_lazy("Filled-in template (.xlsx)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        units = scoped(OrgUnit.objects.filter(active=True), user, MANAGE).order_by("org_path")
+        self.fields["unit"].widget.choices = [(unit.pk, unit.name) for unit in units]
+
+
+@manage_view(MANAGE)
+def import_rooms(request):
+    form = RoomImportForm(request.POST or None, request.FILES or None, user=request.user,
+                          initial={"unit": request.user.unit_id})
+    row_errors: list[RowError] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = imports.import_rooms(request.user, form.cleaned_data["file"],
+                                         unit_id=form.cleaned_data["unit"])
+        except ImportRejected as rejected:
+            row_errors = rejected.row_errors
+            request.session[REPORT_SESSION_KEY] = [astuple(error) for error in row_errors]
+            form.add_error(None, rejected.message)
+        except ServiceError as error:
+            form.apply_service_error(error)
+        else:
+            messages.success(request, ngettext("%(n)d room has been imported into the ledger.",
+                                               "%(n)d rooms have been imported into the ledger.", count) % {"n": count})
+            return redirect("manage:officespace:ledger")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "officespace/import.html", {"form": form, "row_errors": row_errors}, status=status)
+
+
+@require_GET
+@manage_view(MANAGE)
+def import_template(request):
+    return FileResponse(BytesIO(imports.room_template()), as_attachment=True, content_type=XLSX_CONTENT_TYPE,
+                        filename=_("room-import-template.xlsx"))
+
+
+@require_GET
+@manage_view(MANAGE)
+def import_report(request):
+    """The last refused import's rows as a workbook (kept in the session until the next import)."""
+    stored = request.session.get(REPORT_SESSION_KEY)
+    if not stored:
+        messages.info(request, _("There is no import error report; upload a file first."))
+        return redirect("manage:officespace:import")
+    return error_report_response(_("room-import-errors"), [RowError(*values) for values in stored])
