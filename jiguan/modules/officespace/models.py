@@ -37,7 +37,7 @@ class AreaStandard(TrackedModel):
     """Office 使用面积 per person for a rank (2014 standard). ``region`` empty: the national row; a
     province's own row (乡级, local rules) overrides it for that province and below."""
 
-    rank = models.ForeignKey(Rank, on_delete=models.PROTECT, related_name="+", verbose_name=_("rank"))
+    rank = models.ForeignKey(Rank, on_delete=models.PROTECT, related_name="area_standards", verbose_name=_("rank"))
     region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("region"))
     area = models.DecimalField(_("office area per person (㎡)"), **AREA)
     source = models.CharField(_("source"), max_length=200, blank=True)

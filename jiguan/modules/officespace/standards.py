@@ -19,6 +19,8 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -43,6 +45,11 @@ def _area(expression) -> ExpressionWrapper:
     return ExpressionWrapper(expression, output_field=AREA_FIELD)
 
 
+def regional_rows_exist() -> bool:
+    """Has any province set rows of its own? Until one has, the national row is every person's limit."""
+    return AreaStandard.objects.filter(region__isnull=False).exists()
+
+
 def person_limit(prefix: str = "") -> Coalesce:
     """The per-person office limit of the person at ``prefix`` (``""`` on Person, ``"person__"`` on
     Occupancy): a regional row of the rank for the unit's county, city or province (nearest first —
@@ -55,7 +62,7 @@ def person_limit(prefix: str = "") -> Coalesce:
         | Q(region_id=Concat(Substr(region, 1, 2), Value("0000")))
     )
     national = AreaStandard.objects.filter(rank_id=rank, region__isnull=True).values("area")[:1]
-    if not AreaStandard.objects.filter(region__isnull=False).exists():  # no province has its own rows
+    if not regional_rows_exist():
         return Subquery(national, output_field=AREA_FIELD)
     regional = AreaStandard.objects.filter(chain, rank_id=rank).order_by("-region_id").values("area")[:1]
     return Coalesce(Subquery(regional), Subquery(national), output_field=AREA_FIELD)
@@ -113,33 +120,53 @@ def idle_rooms(rooms: QuerySet) -> QuerySet:
 
 
 def analysis(rooms: QuerySet) -> dict:
-    """The figures of a ledger (any scoped room queryset), in a handful of aggregate queries."""
+    """The figures of a ledger (any scoped room queryset) in two aggregate queries: one pass over the
+    rooms (area by category, idle space) and one grouped pass over the offices' open occupancies."""
     live = _live(rooms)
     by_category = {c: {"count": 0, "area": ZERO} for c in RoomCategory.values}
-    for row in live.order_by().values("category").annotate(count=Count("pk"), area=Sum("usable_area")):
+    idle_count, idle_area = 0, ZERO
+    idle = Q(state=RoomState.IDLE)
+    for row in live.order_by().values("category").annotate(
+        count=Count("pk"), area=Sum("usable_area"),
+        idle_count=Count("pk", filter=idle), idle_area=Sum("usable_area", filter=idle),
+    ):
         by_category[row["category"]] = {"count": row["count"], "area": row["area"] or ZERO}
+        idle_count, idle_area = idle_count + row["idle_count"], idle_area + (row["idle_area"] or ZERO)
     total_area = sum((row["area"] for row in by_category.values()), ZERO)
-    # One pass over the offices gives both the entitlement and the over-standard figures.
-    offices = with_entitlement(live.filter(category=RoomCategory.OFFICE)).aggregate(
-        entitlement_total=Sum("entitlement"),
-        over_count=Count("pk", filter=Q(excess__gt=0)),
-        over_area=Sum("excess", filter=Q(excess__gt=0)),
-    )
-    office_entitlement = offices["entitlement_total"] or ZERO
-    over = {"count": offices["over_count"], "area": offices["over_area"]}
-    idle = idle_rooms(rooms).aggregate(count=Count("pk"), area=Sum("usable_area"))
-    idle_area = idle["area"] or ZERO
+    offices = _office_figures(live.filter(category=RoomCategory.OFFICE))
     return {
         "by_category": by_category,
         "total_area": total_area,
         "office_area": by_category[RoomCategory.OFFICE]["area"],
-        "office_entitlement": office_entitlement,
-        "over_standard_count": over["count"],
-        "over_standard_area": over["area"] or ZERO,
-        "idle_count": idle["count"],
+        "office_entitlement": offices["entitlement_total"] or ZERO,
+        "over_standard_count": offices["over_count"],
+        "over_standard_area": offices["over_area"] or ZERO,
+        "idle_count": idle_count,
         "idle_area": idle_area,
         "idle_rate": _ratio(idle_area, total_area),
     }
+
+
+def _office_figures(offices: QuerySet) -> dict:
+    """Entitlement and over-standard figures of occupied offices, grouped by room over their open
+    occupancies — the same rule as ``with_entitlement`` (a seat without a rank counts 0), read as one join
+    to the national rows while no province has rows of its own, else through ``person_limit``."""
+    seats = Occupancy.objects.filter(end__isnull=True, room__in=offices.values("pk"))
+    if regional_rows_exist():
+        seats = seats.annotate(limit=person_limit("person__"))
+    else:
+        national = Q(person__rank__area_standards__region__isnull=True)
+        seats = seats.annotate(national=FilteredRelation("person__rank__area_standards", condition=national),
+                               limit=F("national__area"))
+    per_room = seats.values("room").annotate(
+        entitlement=Coalesce(Sum("limit"), Value(ZERO), output_field=AREA_FIELD), area=Max("room__usable_area"),
+    )
+    over = Q(area__gt=F("entitlement"))
+    return per_room.aggregate(
+        entitlement_total=Sum("entitlement"),
+        over_count=Count("room", filter=over),
+        over_area=Sum(_area(F("area") - F("entitlement")), filter=over),
+    )
 
 
 def _ratio(part: Decimal, whole: Decimal) -> Decimal:

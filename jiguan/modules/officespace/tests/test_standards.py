@@ -115,6 +115,22 @@ def test_analysis_of_a_small_ledger(w):
     assert list(standards.idle_rooms(Room.objects.all())) == [idle]
 
 
+@pytest.mark.parametrize("province_rows", [False, True])
+def test_analysis_agrees_with_the_per_room_rule(w, province_rows):
+    """The grouped totals and the per-room annotation are two readings of one rule, on either path."""
+    seat(w.single, w.deputy)
+    seat(w.shared, w.clerk, w.clerk2)
+    seat(room(w, "303", "20"), w.director)
+    if province_rows:  # the province gives the deputy's rank more room: 30 ㎡ is then within standard
+        AreaStandard.objects.create(rank=w.deputy.rank, region_id="360000", area=Decimal("30"))
+    result = standards.analysis(Room.objects.all())
+    over = list(standards.over_standard_rooms(Room.objects.all()))
+    offices = Room.objects.filter(category="office", retired=False)
+    assert result["over_standard_count"] == len(over) == (1 if province_rows else 2)
+    assert result["over_standard_area"] == sum(r.excess for r in over)
+    assert result["office_entitlement"] == sum(standards.room_entitlement(r) for r in offices)
+
+
 def test_over_standard_rooms_are_annotated_in_the_database(w, django_assert_max_num_queries):
     seat(w.single, w.deputy)
     seat(w.shared, w.clerk, w.clerk2)
