@@ -39,8 +39,11 @@ EVENT_MACHINE = StateMachine(
         "close": {S.RESOLVED: S.CLOSED},
         "reopen": {S.RESOLVED: S.IN_PROGRESS},  # the reporter is not satisfied
         "reject": {S.NEW: S.REJECTED, S.DISPATCHED: S.REJECTED, S.IN_PROGRESS: S.REJECTED},
+        # The system: the condition that opened the event has cleared (see ``settle_event``).
+        "settle": {S.NEW: S.RESOLVED, S.DISPATCHED: S.RESOLVED, S.IN_PROGRESS: S.RESOLVED},
     },
 )
+SYSTEM_ACTIONS = {"settle"}
 ACTION_LABELS = {
     "dispatch": pgettext_lazy("event action", "Dispatch"),
     "start": pgettext_lazy("event action", "Start work"),
@@ -48,6 +51,7 @@ ACTION_LABELS = {
     "close": pgettext_lazy("event action", "Confirm and close"),
     "reopen": pgettext_lazy("event action", "Reopen"),
     "reject": pgettext_lazy("event action", "Reject"),
+    "settle": pgettext_lazy("event action", "Resolved by the system: the cause has cleared"),
 }
 REPORTER_ACTIONS = {"close", "reopen"}
 OPEN_STATES = (S.NEW, S.DISPATCHED, S.IN_PROGRESS)
@@ -59,10 +63,25 @@ def actions_for(user, event: Event) -> list[str]:
     allowed = EVENT_MACHINE.allowed_actions(event)
     reporter_may = event.reporter_id == user.pk or (event.reporter_id is None and _can_handle(user, event))
     handler_may = _can_handle(user, event)
-    return [a for a in allowed if (reporter_may if a in REPORTER_ACTIONS else handler_may)]
+    return [
+        a for a in allowed
+        if a not in SYSTEM_ACTIONS and (reporter_may if a in REPORTER_ACTIONS else handler_may)
+    ]
 
 
-# --- Opening events -----------------------------------------------------------------------------
+# --- Opening and settling system events ---------------------------------------------------------
+
+
+def settle_event(event_id: int, comment: str, actor=None) -> Event | None:
+    """The condition that opened a system event has cleared (an office handed back, an alert gone):
+    it is resolved, and its timeline says why. An event already resolved or finished is left alone."""
+    with transaction.atomic(), attributed_to(actor):
+        event = Event.objects.select_for_update().get(pk=event_id)
+        if event.status not in OPEN_STATES:
+            return None
+        EVENT_MACHINE.transition(event, "settle", actor, comment, resolved_at=timezone.now())
+        return event
+
 
 
 @use_case

@@ -19,7 +19,7 @@ from jiguan.core.models.org import Level, PersonStatus
 from jiguan.core.scoping import scoped
 from jiguan.core.services.base import get_in_scope, require, require_path
 from jiguan.core.services.common import use_case
-from jiguan.core.services.events import open_event
+from jiguan.core.services.events import open_event, settle_event
 from jiguan.core.services.inputs import (
     Errors,
     add_months,
@@ -444,7 +444,7 @@ def release_occupant(user, occupancy_id, end=None) -> Occupancy:
                                         % {"day": occupancy.start}]})
     recovery = Recovery.objects.select_for_update().filter(occupancy=occupancy).first()
     if recovery is not None and recovery.state != RS.RECOVERED:
-        RECOVERY_MACHINE.transition(recovery, "recover", actor=user, recovered_on=end)
+        _mark_recovered(user, recovery, end)
     _end_occupancy(user, occupancy, end)
     return occupancy
 
@@ -499,11 +499,18 @@ def complete_recovery(user, recovery_id) -> Recovery:
     """The office is handed back: the occupancy ends today and an empty office becomes idle."""
     recovery = get_in_scope(Recovery, user, MANAGE, recovery_id, lock=True)
     today = timezone.localdate()
-    RECOVERY_MACHINE.transition(recovery, "recover", actor=user, recovered_on=today)
+    _mark_recovered(user, recovery, today)
     occupancy = Occupancy.objects.select_for_update().select_related("person").get(pk=recovery.occupancy_id)
     if occupancy.end is None:
         _end_occupancy(user, occupancy, max(today, occupancy.start))
     return recovery
+
+
+def _mark_recovered(user, recovery: Recovery, day: date) -> None:
+    """Recovered on ``day``; an overdue recovery's event closes its own loop."""
+    RECOVERY_MACHINE.transition(recovery, "recover", actor=user, recovered_on=day)
+    if recovery.event_id:
+        settle_event(recovery.event_id, _("The office has been handed back."), actor=user)
 
 
 def flag_overdue_recoveries() -> int:

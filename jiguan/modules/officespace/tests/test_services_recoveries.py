@@ -98,6 +98,21 @@ def test_overdue_recoveries_are_flagged_once_with_one_event_each(w):
     assert "李副局长" in event.title
     done = services.complete_recovery(w.fin_admin, late.pk)  # an overdue recovery can still be completed
     assert done.state == "recovered"
+    event.refresh_from_db()  # and its event closes the loop by itself, saying why
+    assert event.status == "resolved" and event.resolved_at is not None
+    assert [(t.action, t.to_state) for t in timeline(event)][-1] == ("settle", "resolved")
+
+
+def test_a_settled_event_offers_no_system_action_to_people(w):
+    from jiguan.core.services.events import actions_for, settle_event
+
+    late = services.open_recovery(w.fin_admin, occupancy_id=w.main.pk, reason="transferred")
+    Recovery.objects.filter(pk=late.pk).update(due_on=timezone.localdate() - timedelta(days=1))
+    services.flag_overdue_recoveries()
+    event = Event.objects.get(type="officespace.recovery_overdue")
+    assert "settle" not in actions_for(w.fin_admin, event)
+    settle_event(event.pk, "测试")
+    assert settle_event(event.pk, "再次") is None  # already resolved: left alone
 
 
 def test_the_periodic_job_is_registered_and_runs(w):
