@@ -165,6 +165,13 @@ def date_value(errors: Errors, field: str, value, *, label: str) -> date | None:
     return parsed
 
 
+def refuse_unknown_fields(changes: dict, allowed: set[str]) -> None:
+    """An update names only fields its use case may change; any other is refused by name."""
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise ValidationFailed({name: [_("This field cannot be changed here.")] for name in unknown})
+
+
 def find(queryset, pk):
     """The row with primary key ``pk`` in ``queryset``, or None — also for ids that are not even well-formed."""
     if pk in (None, ""):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from .. import audit, authcache
 from ..crypto import blind_index
-from ..errors import StateError, ValidationFailed
+from ..errors import StateError
 from ..models import Account, OrgUnit, Person, Rank, Region
 from ..models.audit import ChainedRecord
 from ..models.org import Gender, PersonStatus, UnitCategory, UnitKind
@@ -20,7 +20,7 @@ from ..scoping import ScopeSpec, scoped
 from ..validators import validate_credit_code, validate_id_number, validate_phone
 from .base import get_in_scope, require, require_path
 from .common import use_case
-from .inputs import Errors, choice, find, positive_int, text, unique
+from .inputs import Errors, choice, find, positive_int, refuse_unknown_fields, text, unique
 
 MANAGE_UNITS = "core.manage_units"
 MANAGE_PEOPLE = "core.manage_people"
@@ -55,7 +55,7 @@ def create_unit(
 @use_case
 def update_unit(user, unit_id, **changes) -> OrgUnit:
     """Change a unit. A new parent or region moves it: the org paths below it follow (see ``_rewrite_paths``)."""
-    _refuse_unknown(changes, UNIT_CHANGEABLE)
+    refuse_unknown_fields(changes, UNIT_CHANGEABLE)
     unit = get_in_scope(OrgUnit, user, MANAGE_UNITS, unit_id, lock=True)
     old_path, old_region = unit.org_path, unit.region_id
     errors = Errors()
@@ -245,12 +245,6 @@ def _replace_prefix(field: str, old: str, new: str) -> Case:
     )
 
 
-def _refuse_unknown(changes: dict, allowed: set[str]) -> None:
-    unknown = sorted(set(changes) - allowed)
-    if unknown:
-        raise ValidationFailed({name: [_("This field cannot be changed here.")] for name in unknown})
-
-
 # --- People -------------------------------------------------------------------------------------
 
 
@@ -275,7 +269,7 @@ def create_person(
 @use_case
 def update_person(user, person_id, **changes) -> Person:
     """Change a person; a new unit is a transfer (their account moves with them)."""
-    _refuse_unknown(changes, PERSON_CHANGEABLE)
+    refuse_unknown_fields(changes, PERSON_CHANGEABLE)
     person = get_in_scope(Person, user, MANAGE_PEOPLE, person_id, lock=True)
     old_unit_id = person.unit_id
     if "unit_id" in changes and "department_id" not in changes:

@@ -352,3 +352,12 @@ def test_reveal_needs_the_right_and_is_access_logged(w):
     with pytest.raises(Http404):
         org.reveal_personal_data(viewer, make_person(w.jiujiang).pk, "/x/")
     assert AccessLog.objects.count() == 1
+
+
+def test_an_update_naming_a_field_it_may_not_change_is_refused_and_changes_nothing(w):
+    person = make_person(w.finance, name="原名")
+    with pytest.raises(ValidationFailed) as excinfo:
+        org.update_person(w.nc_admin, person.pk, name="新名", org_path="36/")
+    assert list(excinfo.value.errors) == ["org_path"]
+    person.refresh_from_db()
+    assert person.name == "原名"

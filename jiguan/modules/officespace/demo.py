@@ -21,6 +21,7 @@ from jiguan.core.audit import log_bulk
 from jiguan.core.demo.org import ProgressFactory
 from jiguan.core.models import Account, OrgUnit, Person, Region
 from jiguan.core.models.org import PersonStatus, UnitKind
+from jiguan.core.services.inputs import add_months
 
 from . import services
 from .models import (
@@ -35,7 +36,6 @@ from .models import (
     RoomState,
     Structure,
 )
-from .services import add_months
 
 BATCH = 1000
 OVER_STANDARD_SHARE = 0.10  # of occupied offices

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiguan.core.scoping import scoped
 from jiguan.portals.manage.forms import PortalForm, RankField
-from jiguan.portals.manage.pickers import PickerField, RegionField
+from jiguan.portals.manage.pickers import OUT_OF_SCOPE, PickerField, RegionField
 
 from .models import (
     AREA,
@@ -34,7 +34,7 @@ class ScopedChoiceField(forms.ModelChoiceField):
     """A choice among the ledger rows the user may manage; anything else is refused as out of reach."""
 
     default_error_messages = {
-        "invalid_choice": _("Choose from the list: the value given does not exist or is outside your data scope."),
+        "invalid_choice": OUT_OF_SCOPE,
     }
 
 

@@ -28,6 +28,7 @@ from jiguan.core.services.inputs import (
     date_value,
     find,
     ids,
+    refuse_unknown_fields,
     square_metres,
     text,
     unique,
@@ -71,12 +72,6 @@ RECOVERY_MACHINE = StateMachine("state", {
 
 
 # --- Input helpers ------------------------------------------------------------------------------
-
-
-def _refuse_unknown(changes: dict, allowed: set[str]) -> None:
-    unknown = sorted(set(changes) - allowed)
-    if unknown:
-        raise ValidationFailed({name: [_("This field cannot be changed here.")] for name in unknown})
 
 
 def _unit_choice(user, errors: Errors, field: str, unit_id) -> OrgUnit | None:
@@ -132,7 +127,7 @@ def create_building(
 @use_case
 def update_building(user, building_id, **changes) -> Building:
     """Change a building; more floors add floor rows, fewer floors are refused while rooms are on them."""
-    _refuse_unknown(changes, BUILDING_CHANGEABLE)
+    refuse_unknown_fields(changes, BUILDING_CHANGEABLE)
     building = get_in_scope(Building, user, MANAGE, building_id, lock=True)
     _require_building_in_use(building)
     errors = Errors()
@@ -255,7 +250,7 @@ def create_room(
 @use_case
 def update_room(user, room_id, **changes) -> Room:
     """Change a room's description; its state moves only through ``set_room_state`` and occupancies."""
-    _refuse_unknown(changes, ROOM_CHANGEABLE)
+    refuse_unknown_fields(changes, ROOM_CHANGEABLE)
     room = _live_room(user, room_id)
     old_path = room.org_path
     errors = Errors()
