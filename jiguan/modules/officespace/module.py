@@ -42,6 +42,7 @@ SPEC = registry.register(
             EventType("officespace.recovery_overdue", _("Office space recovery overdue"), sla_hours=240),
             EventType("officespace.violation", _("Office space used against the rules"), sla_hours=120),
         ),
+        approval_types=(),
         kpis=(
             KPI("officespace.area_by_category", _("Usable area by room category"), "㎡", monitoring.area_by_category),
             KPI("officespace.office_per_capita", _("Office area per person in post"), "㎡",

@@ -1,9 +1,9 @@
 """Management-portal pages of the module; the portal mounts them under ``manage:officespace`` and guards
 them with login, the portal gate and the module's enablement. Each view checks its own permission."""
 
-from django.urls import path
+from django.urls import include, path
 
-from .views import analysis, imports, ledger, records
+from .views import analysis, applications, campaigns, imports, ledger, records, repairs, reports
 
 urlpatterns = [
     path("ledger/", ledger.ledger, name="ledger"),
@@ -32,4 +32,8 @@ urlpatterns = [
     path("rooms/<int:pk>/retire/", records.room_retire, name="room_retire"),
     path("allocation-documents/", records.allocation_documents, name="allocation_documents"),
     path("allocation-documents/new/", records.allocation_issue, name="allocation_issue"),
+    path("applications/", include(applications.manage_urlpatterns)),
+    path("repairs/", include(repairs.manage_urlpatterns)),
+    path("campaigns/", include(campaigns.manage_urlpatterns)),
+    path("reports/", include(reports.manage_urlpatterns)),
 ]

@@ -290,3 +290,10 @@ class Recovery(UnitOwned):
 
     def __str__(self) -> str:
         return f"{self.occupancy} → {self.due_on}"
+
+
+# Each workflow keeps its entities in a file of its own.
+from .applications import *  # noqa: E402,F403
+from .campaigns import *  # noqa: E402,F403
+from .repairs import *  # noqa: E402,F403
+from .reports import *  # noqa: E402,F403

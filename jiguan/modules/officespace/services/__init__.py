@@ -35,8 +35,8 @@ from jiguan.core.services.inputs import (
 )
 from jiguan.core.statemachine import StateMachine, record
 
-from . import standards
-from .models import (
+from .. import standards
+from ..models import (
     FORBIDDEN_STATES,
     AllocationDocument,
     AreaStandard,
@@ -54,7 +54,7 @@ from .models import (
     RoomState,
     Structure,
 )
-from .module import EDIT_STANDARDS, MANAGE, SUPERVISE
+from ..module import EDIT_STANDARDS, MANAGE, SUPERVISE
 
 USE_SERVICE = "core.use_service"
 MAX_FLOORS = 200

@@ -18,10 +18,10 @@ from jiguan.core.models.org import Level
 from jiguan.core.scoping import scoped
 from jiguan.core.services.base import require
 
-from . import services, standards
-from .models import AreaStandard, Building, Compound, Occupancy, Recovery, Room, RoomCategory, RoomState
-from .module import VIEW
-from .schemas import (
+from .. import services, standards
+from ..models import AreaStandard, Building, Compound, Occupancy, Recovery, Room, RoomCategory, RoomState
+from ..module import VIEW
+from ..schemas import (
     BUILDING_ORDER,
     COMPOUND_ORDER,
     IDLE_ORDER,
@@ -305,3 +305,12 @@ def my_office(request: HttpRequest):
         }
         for row in office["offices"]
     ]
+
+
+# Each workflow's endpoints live in a router of its own.
+from . import applications, campaigns, repairs, reports  # noqa: E402
+
+router.add_router("/applications", applications.router)
+router.add_router("/repairs", repairs.router)
+router.add_router("/campaigns", campaigns.router)
+router.add_router("/reports", reports.router)

@@ -23,8 +23,8 @@ from jiguan.core.models import Account, OrgUnit, Person, Region
 from jiguan.core.models.org import PersonStatus, UnitKind
 from jiguan.core.services.inputs import add_months
 
-from . import services
-from .models import (
+from .. import services
+from ..models import (
     AreaStandard,
     Building,
     Compound,

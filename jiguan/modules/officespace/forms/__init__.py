@@ -10,7 +10,7 @@ from jiguan.core.scoping import scoped
 from jiguan.portals.manage.forms import PortalForm, RankField
 from jiguan.portals.manage.pickers import OUT_OF_SCOPE, PickerField, RegionField
 
-from .models import (
+from ..models import (
     AREA,
     FORBIDDEN_STATES,
     Building,
@@ -21,7 +21,7 @@ from .models import (
     RoomState,
     Structure,
 )
-from .module import MANAGE, SUPERVISE
+from ..module import MANAGE, SUPERVISE
 
 AREA_DIGITS = {"max_digits": AREA["max_digits"], "decimal_places": AREA["decimal_places"]}
 

@@ -1,0 +1,5 @@
+"""REST API: The annual statistics report (统计报告), rolled up and submitted level by level."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,1 @@
+"""Major repairs (大中修): requests, the priority score and the bureau's queue."""

@@ -1,0 +1,4 @@
+"""Portal pages: 清查盘点 campaigns: units confirm or correct each room; 账账/账实/账证 differences."""
+
+manage_urlpatterns = []
+service_urlpatterns = []

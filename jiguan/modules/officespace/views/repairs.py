@@ -1,0 +1,4 @@
+"""Portal pages: Major repairs (大中修): requests, the priority score and the bureau's queue."""
+
+manage_urlpatterns = []
+service_urlpatterns = []

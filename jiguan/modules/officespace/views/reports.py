@@ -1,0 +1,4 @@
+"""Portal pages: The annual statistics report (统计报告), rolled up and submitted level by level."""
+
+manage_urlpatterns = []
+service_urlpatterns = []
