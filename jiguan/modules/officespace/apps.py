@@ -10,7 +10,7 @@ class OfficeSpaceConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import jobs, module, signals  # noqa: F401  (register the job, the ModuleSpec and the Person hook)
+        from . import jobs, module, pickers, signals  # noqa: F401  (the job, the ModuleSpec, picker kinds, the Person hook)
 
         post_migrate.connect(_sync_standards, sender=self)
 

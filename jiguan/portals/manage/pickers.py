@@ -72,6 +72,14 @@ PICKERS: dict[str, Picker] = {
 }
 
 
+def register_picker(kind: str, picker: Picker) -> None:
+    """A module's own searchable kind (e.g. its rooms), named ``<module>.<thing>``; call at import time
+    of the module's pickers, which its AppConfig.ready() imports so the search endpoint knows it."""
+    if kind in PICKERS and PICKERS[kind] != picker:
+        raise ValueError(f"picker kind {kind!r} is already registered")
+    PICKERS[kind] = picker
+
+
 class RemotePicker(forms.Select):
     """Renders only the chosen option; ``manage.js`` turns it into a searching select."""
 

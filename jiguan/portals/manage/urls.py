@@ -19,7 +19,7 @@ app_name = "manage"
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("picker/<slug:kind>/", picker_search, name="picker"),
+    path("picker/<str:kind>/", picker_search, name="picker"),
     # Work
     path("approvals/", approvals.inbox, name="approvals"),
     path("approvals/decided/", approvals.decided, name="approvals_decided"),

@@ -8,15 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from jiguan.core.scoping import scoped
 from jiguan.portals.manage.forms import PortalForm, RankField
-from jiguan.portals.manage.pickers import OUT_OF_SCOPE, PickerField, RegionField
+from jiguan.portals.manage.pickers import OUT_OF_SCOPE, MultiPickerField, PickerField, RegionField
 
+from .. import pickers  # noqa: F401  (registers the ledger's picker kinds before the fields below)
 from ..models import (
     AREA,
     FORBIDDEN_STATES,
-    Building,
     Compound,
     RecoveryReason,
-    Room,
     RoomCategory,
     RoomState,
     Structure,
@@ -64,7 +63,7 @@ class BuildingForm(PortalForm):
 
 
 class RoomForm(PortalForm):
-    building = ScopedChoiceField(label=_("Building"), queryset=Building.objects.none())
+    building = PickerField("officespace.building", MANAGE, label=_("Building"))
     floor_number = forms.IntegerField(label=_("Floor"), min_value=-20, max_value=200,
                                       help_text=_("Negative for basements: -1 is B1."))
     number = forms.CharField(label=_("Room number"), max_length=20)
@@ -80,9 +79,6 @@ class RoomForm(PortalForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        buildings = Building.objects.select_related("compound").filter(state="in_use")
-        self.fields["building"].queryset = scoped(buildings, user, MANAGE)
-        self.fields["building"].label_from_instance = lambda b: f"{b.compound.name} · {b.name}"
 
 
 class AssignForm(PortalForm):
@@ -153,13 +149,6 @@ class AllocationDocumentForm(PortalForm):
     unit = PickerField("unit", SUPERVISE, label=_("Unit"))
     document_no = forms.CharField(label=_("Document number"), max_length=60)
     issued_on = forms.DateField(label=_("Issued on"), widget=forms.DateInput(attrs={"type": "date"}))
-    rooms = forms.ModelMultipleChoiceField(label=_("Allocated rooms"), queryset=Room.objects.none(),
-                                           widget=forms.SelectMultiple(attrs={"data-searchable": "1"}),
-                                           help_text=_("Rooms used by the unit that the document allocates."))
+    rooms = MultiPickerField("officespace.room", SUPERVISE, label=_("Allocated rooms"),
+                             help_text=_("Rooms used by the unit that the document allocates."))
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        rooms = Room.objects.filter(retired=False).select_related("building", "unit")
-        self.fields["rooms"].queryset = scoped(rooms, user, SUPERVISE)
-        self.fields["rooms"].label_from_instance = lambda room: f"{room.building.name} {room.number}（{room.unit.name}）"

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from jiguan.core.errors import NotAllowed, ValidationFailed
 from jiguan.modules.officespace import services
-from jiguan.modules.officespace.models import AllocationDocument, Occupancy, Ownership, Room
+from jiguan.modules.officespace.models import AllocationDocument, Building, Floor, Occupancy, Ownership, Room
 
 from .ledger import build_ledger
 
@@ -248,4 +248,41 @@ def test_document_out_of_scope_or_without_supervision_is_refused(w):
     with pytest.raises(NotAllowed):
         services.issue_allocation_document(w.fin_admin, unit_id=w.finance.pk, document_no="D1",
                                            issued_on="2026-03-01", room_ids=[w.single.pk])
+    assert not AllocationDocument.objects.exists()
+
+
+# --- Searching the ledger from a form (a province has too many rooms for a plain select) -------------
+
+
+def picked(client, kind, permission, **params) -> list[str]:
+    response = client.get(reverse("manage:picker", args=[kind]), {"perm": permission, **params})
+    assert response.status_code == 200
+    return [row["text"] for row in response.json()["results"]]
+
+
+def test_room_picker_searches_rooms_in_scope_narrowed_by_the_unit(login, w):
+    other = Room.objects.create(floor=w.floors[1], unit=w.nc_bureau, number="102", category="office",
+                                usable_area=Decimal("20"))
+    client = login("nc_admin")
+    assert picked(client, "officespace.room", "officespace.supervise", q="30") == ["主楼 301（南昌市财政局）",
+                                                                                  "主楼 302（南昌市财政局）"]
+    assert picked(client, "officespace.room", "officespace.supervise", q="10", unit=w.nc_bureau.pk) == [
+        f"主楼 {other.number}（南昌市机关事务管理局）"]
+    assert picked(login("jj_admin"), "officespace.room", "officespace.supervise", q="30") == []
+
+
+def test_building_picker_offers_buildings_in_use_within_the_scope(login, w):
+    assert picked(login("fin_admin"), "officespace.building", "officespace.manage", q="主") == ["财政大院 · 主楼"]
+    assert picked(login("jj_admin"), "officespace.building", "officespace.manage", q="主") == []
+
+
+def test_a_room_outside_the_scope_cannot_be_posted_through_the_picker(login, w):
+    jj_building = Building.objects.create(compound=w.jj_compound, unit=w.jiujiang, name="九江楼", year_built=2000,
+                                          floors_above=1, gross_area=Decimal("500"))
+    jj_floor = Floor.objects.create(building=jj_building, unit=w.jiujiang, number=1)
+    jj_room = Room.objects.create(floor=jj_floor, unit=w.jiujiang, number="1", category="office",
+                                  usable_area=Decimal("20"))
+    response = login("nc_admin").post(url("allocation_issue"), {
+        "unit": w.finance.pk, "document_no": "洪机管〔2026〕9号", "issued_on": "2026-11-01", "rooms": [jj_room.pk]})
+    assert response.status_code == 200 and "超出您的数据范围" in page(response)
     assert not AllocationDocument.objects.exists()

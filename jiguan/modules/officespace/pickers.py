@@ -1,0 +1,18 @@
+"""Searchable choices of the ledger for forms that reach a whole province: a bureau's form would
+otherwise list hundreds of thousands of rooms. The portal's picker endpoint scopes every search."""
+
+from jiguan.portals.manage.pickers import Picker, register_picker
+
+from .models import Building, Room
+
+register_picker("officespace.building", Picker(
+    lambda: Building.objects.filter(state="in_use").select_related("compound"),
+    ("name", "compound__name", "address"),
+    lambda building: f"{building.compound.name} · {building.name}",
+))
+register_picker("officespace.room", Picker(
+    lambda: Room.objects.filter(retired=False).select_related("building", "unit"),
+    ("number", "building__name", "unit__name"),
+    lambda room: f"{room.building.name} {room.number}（{room.unit.name}）",
+    forward=("unit",),
+))
