@@ -46,6 +46,8 @@ class ApprovalType:
     on_approved: Callable | None = None
     on_rejected: Callable | None = None
     on_returned: Callable | None = None
+    on_resubmitted: Callable | None = None  # the applicant sent a returned request back into the flow
+    on_withdrawn: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class Dataset:
     code: str
     label: Text
     model: str  # "app_label.ModelName"
-    sensitivity: str = "internal"
+    sensitivity: str = "internal"  # public · internal · personal (rows name people)
 
 
 @dataclass(frozen=True, eq=False)

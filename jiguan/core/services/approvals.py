@@ -126,6 +126,7 @@ def resubmit(user, request_id, comment="") -> ApprovalRequest:
     APPROVAL_MACHINE.transition(request, "resubmit", user, comment, current_step=first.order,
                                 current_role=first.role, decided_at=None)
     ApprovalAction.objects.create(request=request, actor=user, decision=ApprovalDecision.RESUBMIT, comment=comment)
+    _call_back(request, "on_resubmitted")
     _tell_approvers(request)
     return request
 
@@ -136,6 +137,7 @@ def withdraw(user, request_id) -> ApprovalRequest:
     APPROVAL_MACHINE.transition(request, "withdraw", user, current_step=None, current_role=None,
                                 decided_at=timezone.now())
     ApprovalAction.objects.create(request=request, actor=user, decision=ApprovalDecision.WITHDRAW)
+    _call_back(request, "on_withdrawn")
     return request
 
 

@@ -53,6 +53,12 @@ def save_attachment(user, uploaded_file, *, subject=None, unit: OrgUnit | None =
     return attachment
 
 
+def attachments_of(subject):
+    """The files stored for ``subject``, oldest first. The caller has checked the subject is visible."""
+    subject_type, subject_id = subject_reference(subject)
+    return Attachment.objects.filter(subject_type=subject_type, subject_id=subject_id).order_by("pk")
+
+
 def _check_file(errors: Errors, upload, name: str, extension: str) -> None:
     allowed = settings.ATTACHMENT_TYPES
     if extension not in allowed:

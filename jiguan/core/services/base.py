@@ -15,11 +15,12 @@ def require(user, permission: str) -> None:
 
 def get_in_scope(model: type[models.Model], user, permission: str, pk, *, lock: bool = False, queryset=None):
     """The object if it is inside the user's scope for ``permission``; otherwise 404 (not 403), so
-    an out-of-scope object is indistinguishable from a missing one. ``lock`` adds SELECT … FOR UPDATE."""
+    an out-of-scope object is indistinguishable from a missing one. ``lock`` adds SELECT … FOR UPDATE of
+    the object's own row (PostgreSQL refuses to lock the nullable side of a ``select_related`` join)."""
     require(user, permission)
     qs = scoped(queryset if queryset is not None else model._default_manager.all(), user, permission)
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     try:
         return qs.get(pk=pk)
     except (model.DoesNotExist, ValueError, TypeError):

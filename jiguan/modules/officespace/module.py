@@ -2,7 +2,17 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from jiguan.core.registry import KPI, EventType, MenuItem, ModuleSpec, Permission, Rule, registry
+from jiguan.core.registry import (
+    KPI,
+    ApprovalType,
+    Dataset,
+    EventType,
+    MenuItem,
+    ModuleSpec,
+    Permission,
+    Rule,
+    registry,
+)
 
 from . import monitoring
 
@@ -10,6 +20,16 @@ VIEW = "officespace.view"
 MANAGE = "officespace.manage"
 SUPERVISE = "officespace.supervise"
 EDIT_STANDARDS = "officespace.edit_standards"
+
+
+def _application_hook(name: str):
+    """An approval outcome of a space application, handled by its service (imported late: it imports this)."""
+    def hook(request) -> None:
+        from .services import applications
+
+        getattr(applications, name)(request)
+
+    return hook
 
 SPEC = registry.register(
     ModuleSpec(
@@ -34,15 +54,44 @@ SPEC = registry.register(
                     MenuItem(_("Allocation documents"), "manage:officespace:allocation_documents", "file-certificate",
                              SUPERVISE),
                     MenuItem(_("Area standards"), "manage:officespace:standards", "ruler-measure", VIEW),
+                    MenuItem(_("Inventory campaigns"), "manage:officespace:campaigns", "clipboard-check", VIEW),
+                    MenuItem(_("Space applications"), "manage:officespace:applications", "file-plus", VIEW),
+                    MenuItem(_("Office adjustment requests"), "manage:officespace:adjustments", "arrows-exchange",
+                             MANAGE),
+                    MenuItem(_("Major repairs"), "manage:officespace:repairs", "tool", VIEW),
+                    MenuItem(_("Statistics report"), "manage:officespace:reports", "report-analytics", SUPERVISE),
                 ),
             ),
         ),
-        service_menu=(MenuItem(_("My office"), "service:officespace:my_office", "building-community"),),
+        service_menu=(
+            MenuItem(_("My office"), "service:officespace:my_office", "building-community"),
+            MenuItem(_("Apply for an office adjustment"), "service:officespace:adjustments", "arrows-exchange"),
+            MenuItem(_("Report a repair"), "service:officespace:repair_reports", "tool"),
+        ),
         event_types=(
             EventType("officespace.recovery_overdue", _("Office space recovery overdue"), sla_hours=240),
             EventType("officespace.violation", _("Office space used against the rules"), sla_hours=120),
+            EventType("officespace.campaign_unfinished", _("Inventory campaign not finished by the unit"),
+                      sla_hours=720),
         ),
-        approval_types=(),
+        # The tables the data catalog lists; occupants name people, so that one is personal data.
+        datasets=(
+            Dataset("officespace.buildings", _("Office buildings"), "officespace.Building"),
+            Dataset("officespace.rooms", _("Office rooms"), "officespace.Room"),
+            Dataset("officespace.occupancies", _("Office occupants"), "officespace.Occupancy", sensitivity="personal"),
+            Dataset("officespace.ownerships", _("Ownership registrations"), "officespace.Ownership"),
+            Dataset("officespace.allocation_documents", _("Allocation documents"), "officespace.AllocationDocument"),
+            Dataset("officespace.space_applications", _("Space applications"), "officespace.SpaceApplication"),
+            Dataset("officespace.repair_requests", _("Major repairs"), "officespace.RepairRequest"),
+            Dataset("officespace.statistics_reports", _("Statistics report"), "officespace.StatisticsReport"),
+        ),
+        approval_types=(
+            ApprovalType("officespace.space_application", _("Office space application"),
+                         on_approved=_application_hook("on_approved"), on_rejected=_application_hook("on_rejected"),
+                         on_returned=_application_hook("on_returned"),
+                         on_resubmitted=_application_hook("on_resubmitted"),
+                         on_withdrawn=_application_hook("on_withdrawn")),
+        ),
         kpis=(
             KPI("officespace.area_by_category", _("Usable area by room category"), "㎡", monitoring.area_by_category),
             KPI("officespace.office_per_capita", _("Office area per person in post"), "㎡",

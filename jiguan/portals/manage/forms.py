@@ -21,7 +21,8 @@ from .pickers import MultiPickerField, PickerField, PickerMixin, RegionField
 
 WIDGET_CLASSES = {
     forms.CheckboxInput: "form-check-input",
-    forms.CheckboxSelectMultiple: "",
+    forms.CheckboxSelectMultiple: "form-check-input",
+    forms.RadioSelect: "form-check-input",
     forms.Select: "form-select",
     forms.SelectMultiple: "form-select",
 }

@@ -36,6 +36,7 @@ from ..models import (
     RoomState,
     Structure,
 )
+from . import applications, campaigns, repairs, reports
 
 BATCH = 1000
 OVER_STANDARD_SHARE = 0.10  # of occupied offices
@@ -126,8 +127,12 @@ def seed_demo(scale: str, rng: random.Random, progress: ProgressFactory) -> str:
         log_bulk(model, f"演示数据:办公用房{what} {count} 条", count)
     recoveries = _add_recoveries(rng, today)
     _add_violation()
-    return (f"办公用房 office space: {totals.compounds} 个院落 compounds, {totals.buildings} 栋楼 buildings, "
-            f"{totals.rooms} 间房 rooms, {totals.occupancies} 人在用 occupants, {recoveries} 项腾退 recoveries")
+    ledger = (f"办公用房 office space: {totals.compounds} 个院落 compounds, {totals.buildings} 栋楼 buildings, "
+              f"{totals.rooms} 间房 rooms, {totals.occupancies} 人在用 occupants, {recoveries} 项腾退 recoveries")
+    # The workflows run on the ledger just written: applications, repairs, the inventory, the report.
+    workflows = [seed(scale, rng) for seed in (applications.seed_demo, repairs.seed_demo, campaigns.seed_demo,
+                                               reports.seed_demo)]
+    return "\n  ".join((ledger, *workflows))
 
 
 def _limits_by_rank() -> dict[int, float]:

@@ -27,12 +27,12 @@ def application(approval_type, org, people):
     """A staff member of 南昌市财政局 applies; the unit administrator there decides (one step)."""
     approvals.save_flow(people["sysadmin"], business_type="fake.request", region_code=None, name="测试流程",
                         steps=[("单位审核", Role.objects.get(code="unit_admin").pk)])
-    return approvals.submit(people["staff"], business_type="fake.request", subject=org["finance"], title="办公用房申请")
+    return approvals.submit(people["staff"], business_type="fake.request", subject=org["finance"], title="借用小会议室申请")
 
 
 def test_inbox_lists_what_waits_for_the_approver_only(login, application):
-    assert "办公用房申请" in login("unit_admin").get(reverse("manage:approvals")).content.decode()
-    assert "办公用房申请" not in login("nc_admin").get(reverse("manage:approvals")).content.decode()
+    assert "借用小会议室申请" in login("unit_admin").get(reverse("manage:approvals")).content.decode()
+    assert "借用小会议室申请" not in login("nc_admin").get(reverse("manage:approvals")).content.decode()
 
 
 def test_approve_inline_redraws_the_row_with_the_outcome(login, application):
@@ -44,7 +44,7 @@ def test_approve_inline_redraws_the_row_with_the_outcome(login, application):
     assert 'name="decision"' not in response.content.decode()  # no buttons: nothing left to decide
     application.refresh_from_db()
     assert application.status == "approved"
-    assert "办公用房申请" in client.get(reverse("manage:approvals_decided")).content.decode()
+    assert "借用小会议室申请" in client.get(reverse("manage:approvals_decided")).content.decode()
 
 
 def test_return_without_a_comment_is_refused_with_a_message(login, application):
@@ -138,4 +138,4 @@ def test_event_outside_the_scope_is_404(login, org):
 
 def test_home_counts_and_todos(login, event, application):
     html = login("unit_admin").get(reverse("manage:home")).content.decode()
-    assert "三楼空调故障" in html and "办公用房申请" in html
+    assert "三楼空调故障" in html and "借用小会议室申请" in html
