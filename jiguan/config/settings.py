@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "jiguan.api",
     "jiguan.portals.manage",
     "jiguan.portals.service",
+    "jiguan.datahub",  # 数据治理中心
     # The N business modules; each registers itself in the module registry.
     "jiguan.modules.officespace",
 ] + env_list("JIGUAN_EXTRA_APPS")
@@ -180,6 +181,11 @@ AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("JIGUAN_AUDIT_RETENTION_DAYS"
 # --- Files --------------------------------------------------------------------------------------
 MEDIA_ROOT = Path(os.environ.get("JIGUAN_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+
+# The data center's analytical store: published dataset versions as Parquet files, read with DuckDB.
+DATAHUB_ROOT = Path(os.environ.get("JIGUAN_DATAHUB_ROOT", VAR_DIR / "datahub"))
+DATAHUB_THREADS = int(os.environ.get("JIGUAN_DATAHUB_THREADS", "2"))
+DATAHUB_MEMORY = os.environ.get("JIGUAN_DATAHUB_MEMORY", "1GB")
 ATTACHMENT_MAX_BYTES = int(os.environ.get("JIGUAN_ATTACHMENT_MAX_MB", 20)) * 1024 * 1024
 ATTACHMENT_TYPES = {
     ".pdf": "application/pdf",

@@ -119,6 +119,24 @@ class Grant:
                 return path == self.unit_path or path.startswith(self.unit_path + "d")
         return False
 
+    def path_condition(self, column: str) -> tuple[str, list]:
+        """This grant as a DuckDB SQL condition on an org-path ``column`` (with ``?`` parameters), for
+        data kept outside the ORM — the datahub's published tables carry each row's org path. The same
+        reach as ``covers_path``; a "self" grant reaches no such row (they belong to units, not people)."""
+        match self.scope:
+            case Scope.ALL:
+                return "TRUE", []
+            case Scope.REGION:
+                return f"starts_with({column}, ?)", [self.region_key]
+            case Scope.UNIT_TREE:
+                return f"starts_with({column}, ?)", [self.unit_path]
+            case Scope.CUSTOM if self.custom_paths:
+                return "(" + " OR ".join(f"starts_with({column}, ?)" for _p in self.custom_paths) + ")", [
+                    *self.custom_paths]
+            case Scope.UNIT:
+                return f"({column} = ? OR starts_with({column}, ?))", [self.unit_path, self.unit_path + "d"]
+        return "FALSE", []
+
 
 NOTHING = Q(pk__in=[])
 
@@ -179,6 +197,18 @@ def scoped(queryset: models.QuerySet, user, permission: str) -> models.QuerySet:
     if spec == PUBLIC or any(g.scope == Scope.ALL for g in grants):
         return queryset
     return queryset.filter(_any(g.q(spec, user) for g in grants))
+
+
+def scope_condition(user, permission: str, column: str = "org_path") -> tuple[str, list]:
+    """``scoped()`` for a DuckDB query: the condition on ``column`` (and its parameters) that keeps the
+    rows the user reaches through ``permission`` — the union of the grants; ``FALSE`` without one."""
+    grants = grants_for(user, permission)
+    if any(g.scope == Scope.ALL for g in grants):
+        return "TRUE", []
+    parts = [g.path_condition(column) for g in grants]
+    if not parts:
+        return "FALSE", []
+    return "(" + " OR ".join(sql for sql, _params in parts) + ")", [p for _sql, params in parts for p in params]
 
 
 def can_reach(user, permission: str, obj: models.Model) -> bool:

@@ -238,3 +238,23 @@ class ModuleEnablement(TrackedModel):
     def save(self, *args, **kwargs):
         self.org_path = self.region.key
         super().save(*args, **kwargs)
+
+
+UNIT_SCOPE = ScopeSpec(paths=("org_path",), units=("unit",))
+
+
+class UnitOwned(TrackedModel):
+    """A row belonging to a unit (a module's 分台账, a data source): ``org_path`` copies the unit's, so
+    the row is scoped like the unit itself."""
+
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+
+    data_scope = UNIT_SCOPE
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.org_path = self.unit.org_path
+        super().save(*args, **kwargs)

@@ -9,28 +9,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from jiguan.core.models import OrgUnit, Person, Rank, Region
+from jiguan.core.models import Person, Rank, Region
 from jiguan.core.models.base import TrackedModel
+from jiguan.core.models.org import UnitOwned
 from jiguan.core.scoping import PUBLIC, ScopeSpec
 
 AREA = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
-UNIT_SCOPE = ScopeSpec(paths=("org_path",), units=("unit",))
-
-
-class UnitOwned(TrackedModel):
-    """A ledger row belonging to a unit's 分台账; ``org_path`` copies the unit's for scoping."""
-
-    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
-    org_path = models.CharField(max_length=255, db_index=True, editable=False)
-
-    data_scope = UNIT_SCOPE
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        self.org_path = self.unit.org_path
-        super().save(*args, **kwargs)
 
 
 class AreaStandard(TrackedModel):

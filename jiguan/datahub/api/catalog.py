@@ -1,0 +1,5 @@
+"""REST API: catalog."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""REST API: quality."""
+
+from ninja import Router
+
+router = Router()

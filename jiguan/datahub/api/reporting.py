@@ -1,0 +1,5 @@
+"""REST API: reporting."""
+
+from ninja import Router
+
+router = Router()

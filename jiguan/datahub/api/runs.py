@@ -1,0 +1,5 @@
+"""REST API: runs."""
+
+from ninja import Router
+
+router = Router()

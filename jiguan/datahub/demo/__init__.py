@@ -1,0 +1,1 @@
+"""Demo data of the data center, one file per area."""

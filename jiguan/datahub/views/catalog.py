@@ -1,0 +1,3 @@
+"""Management-portal pages: catalog."""
+
+manage_urlpatterns = []

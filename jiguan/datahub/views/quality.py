@@ -1,0 +1,3 @@
+"""Management-portal pages: quality."""
+
+manage_urlpatterns = []

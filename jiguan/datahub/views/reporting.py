@@ -1,0 +1,3 @@
+"""Management-portal pages: reporting."""
+
+manage_urlpatterns = []

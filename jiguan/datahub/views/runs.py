@@ -1,0 +1,3 @@
+"""Management-portal pages: runs."""
+
+manage_urlpatterns = []
