@@ -186,6 +186,16 @@ MEDIA_URL = "/media/"
 DATAHUB_ROOT = Path(os.environ.get("JIGUAN_DATAHUB_ROOT", VAR_DIR / "datahub"))
 DATAHUB_THREADS = int(os.environ.get("JIGUAN_DATAHUB_THREADS", "2"))
 DATAHUB_MEMORY = os.environ.get("JIGUAN_DATAHUB_MEMORY", "1GB")
+# Reporting packages between installations: this installation's id and its Ed25519 signing key, either a
+# PEM file (JIGUAN_PACKAGE_KEY_FILE) or the base64 of the 32-byte private key (JIGUAN_PACKAGE_KEY). Without
+# them packages cannot be exported (importing needs only the peers' public keys); the fixed development
+# key below is for DEBUG, the demo and tests only.
+DATAHUB_INSTALLATION_ID = os.environ.get("JIGUAN_INSTALLATION_ID", "")
+DATAHUB_PACKAGE_KEY_FILE = os.environ.get("JIGUAN_PACKAGE_KEY_FILE", "")
+DATAHUB_PACKAGE_KEY = os.environ.get("JIGUAN_PACKAGE_KEY", "")
+if not (DATAHUB_PACKAGE_KEY_FILE or DATAHUB_PACKAGE_KEY) and (DEBUG or DEMO or TESTING):
+    DATAHUB_PACKAGE_KEY = "amlndWFuLWluc2VjdXJlLXBhY2thZ2Uta2V5LWRldiE="  # base64 of a public 32-byte string
+    DATAHUB_INSTALLATION_ID = DATAHUB_INSTALLATION_ID or "jiguan-development"
 ATTACHMENT_MAX_BYTES = int(os.environ.get("JIGUAN_ATTACHMENT_MAX_MB", 20)) * 1024 * 1024
 ATTACHMENT_TYPES = {
     ".pdf": "application/pdf",

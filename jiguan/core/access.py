@@ -48,8 +48,14 @@ def login_redirect(request: HttpRequest) -> HttpResponse:
 
 
 def module_open_for(user, module_code: str) -> bool:
+    """Kernel parts (the data center, the monitor) are always open; a business module when enabled for
+    the user's region."""
+    from .registry import registry
     from .services.modules import enabled_modules
 
+    spec = registry.get(module_code)
+    if spec is not None and spec.core:
+        return True
     return any(spec.code == module_code for spec in enabled_modules(user))
 
 

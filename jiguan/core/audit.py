@@ -7,8 +7,10 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from uuid import UUID
 
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -31,6 +33,10 @@ def _jsonable(value):
         return str(value)
     if isinstance(value, bytes):
         return value.hex()
+    if isinstance(value, FieldFile):  # a stored file is logged by its name
+        return value.name or ""
+    if isinstance(value, UUID):
+        return str(value)
     return value
 
 

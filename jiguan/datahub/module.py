@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from jiguan.core.registry import ModuleSpec, Permission, registry
+from jiguan.core.registry import EventType, MenuItem, ModuleSpec, Permission, registry
 
 VIEW = "datahub.view"  # browse the catalog and query published data in one's scope
 MANAGE = "datahub.manage"  # sources, datasets, rules, runs, data elements
@@ -23,10 +23,30 @@ SPEC = registry.register(
             Permission(SUBMIT, _("Submit data and reports for one's unit")),
             Permission(REVIEW, _("Review reported data and handle quality issues")),
         ),
-        manage_menu=(),
-        event_types=(),
+        manage_menu=(
+            MenuItem(
+                _("Data center"), "manage:datahub:catalog", "database", VIEW,
+                children=(
+                    MenuItem(_("Catalog"), "manage:datahub:catalog", "books", VIEW),
+                    MenuItem(_("Data sources"), "manage:datahub:sources", "plug-connected", MANAGE),
+                    MenuItem(_("Ingestion runs"), "manage:datahub:runs", "transfer-in", SUBMIT),
+                    MenuItem(_("Lineage"), "manage:datahub:lineage", "hierarchy-2", VIEW),
+                    MenuItem(_("Data quality"), "manage:datahub:quality_overview", "chart-line", VIEW),
+                    MenuItem(_("Data elements"), "manage:datahub:elements", "key", VIEW),
+                    MenuItem(_("Discrepancies"), "manage:datahub:discrepancies", "arrows-diff", VIEW),
+                    MenuItem(_("Quality issues"), "manage:datahub:quality_issues", "alert-octagon", VIEW),
+                    MenuItem(_("Reporting tasks"), "manage:datahub:reporting_tasks", "report-analytics", VIEW),
+                    MenuItem(_("Reporting packages"), "manage:datahub:reporting_packages", "package", MANAGE),
+                ),
+            ),
+        ),
+        event_types=(
+            EventType("datahub.quality_issue", _("Data quality issue"), sla_hours=120),
+            EventType("datahub.report_late", _("Reporting submission late"), sla_hours=72),
+        ),
         manage_urls="jiguan.datahub.urls_manage",
         api_router="jiguan.datahub.api.router",
+        demo_seeder="jiguan.datahub.demo.seed_demo",
         role_grants={
             "region_bureau_admin": (VIEW, MANAGE, SUBMIT, REVIEW),
             "unit_admin": (VIEW, SUBMIT),

@@ -18,9 +18,10 @@ import duckdb
 from django.conf import settings
 from django.db import transaction
 
-from .models import Dataset, DatasetVersion, Run
+from .models import Dataset, DatasetVersion, Run, RunState
 
 PARQUET = "(FORMAT parquet, COMPRESSION zstd)"
+HELD = "_held"  # the folder of held runs' rows (dataset codes are slugs, never starting with "_")
 
 
 def root() -> Path:
@@ -57,9 +58,10 @@ def current(con: duckdb.DuckDBPyConnection, dataset: Dataset) -> duckdb.DuckDBPy
     return relation(con, version) if version is not None else None
 
 
-def publish(con: duckdb.DuckDBPyConnection, dataset: Dataset, query: str, run: Run | None = None) -> DatasetVersion:
-    """Write the rows of ``query`` (SQL over ``con``) as the dataset's next version and make it current.
-    Publishes of one dataset queue on its row lock, so version numbers never collide."""
+def publish(con: duckdb.DuckDBPyConnection, dataset: Dataset, query: str, run: Run | None = None,
+            params: list | None = None) -> DatasetVersion:
+    """Write the rows of ``query`` (SQL over ``con``, with ``?`` ``params``) as the dataset's next version and
+    make it current. Publishes of one dataset queue on its row lock, so version numbers never collide."""
     with transaction.atomic():
         locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
         number = (locked.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
@@ -68,7 +70,7 @@ def publish(con: duckdb.DuckDBPyConnection, dataset: Dataset, query: str, run: R
         final.parent.mkdir(parents=True, exist_ok=True)
         temporary = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
         try:
-            con.execute(f"COPY ({query}) TO {quote(str(temporary))} {PARQUET}").fetchall()
+            con.execute(f"COPY ({query}) TO {quote(str(temporary))} {PARQUET}", params or []).fetchall()
             [(rows,)] = con.execute(f"SELECT count(*) FROM read_parquet({quote(str(temporary))})").fetchall()  # noqa: S608
             digest = _flush_and_digest(temporary)
             os.replace(temporary, final)
@@ -83,9 +85,16 @@ def publish(con: duckdb.DuckDBPyConnection, dataset: Dataset, query: str, run: R
     return version
 
 
+def held_file(run: Run) -> Path:
+    """Where a held run keeps its clean rows until a reviewer accepts or discards them."""
+    return root() / HELD / f"run{run.pk:09d}.parquet"
+
+
 def sweep() -> list[Path]:
-    """Remove what a killed publish left behind: temporary files and files no version points to."""
+    """Remove what a killed publish left behind: temporary files, files no version points to, and held
+    rows whose run is no longer held."""
     known = set(DatasetVersion.objects.values_list("path", flat=True))
+    known |= set(Run.objects.filter(state=RunState.HELD).exclude(held_path="").values_list("held_path", flat=True))
     removed = []
     spill = root() / "tmp"
     for path in root().glob("*/*"):

@@ -12,8 +12,9 @@ from django.db import transaction
 from django.db.models import Q
 
 from ..context import current
-from ..models import Account, Role, RoleAssignment
-from ..scoping import SCOPE_BREADTH, Scope
+from ..models import Account, Region, Role, RoleAssignment
+from ..models.org import Level
+from ..scoping import SCOPE_BREADTH, Scope, grants_for
 
 NATIONAL_CODE = "000000"
 
@@ -104,3 +105,28 @@ def permission_holders(path: str, permission: str, *, nearest: bool = False) -> 
     # JSON containment is not portable to SQLite; the role table is small, so filter it here.
     roles = [role for role in Role.objects.only("pk", "permissions") if permission in role.permissions]
     return role_holders(path, roles, nearest=nearest)
+
+
+# --- The bureau of a region ---------------------------------------------------------------------------------
+
+
+def acts_for_region(user, region, permission: str) -> bool:
+    """Does ``user`` act for the bureau of ``region``: ``permission`` granted in a region scope anchored at
+    exactly that region. A wider scope reaches the region's data but speaks for the level above it, which is
+    what keeps level-by-level reporting from skipping a level."""
+    return region is not None and any(
+        g.scope == Scope.REGION and g.region_key == region.key for g in grants_for(user, permission)
+    )
+
+
+def regions_acted_for(user, permission: str):
+    """The regions (below the national level) whose bureau ``user`` acts for through ``permission``."""
+    keys = {g.region_key for g in grants_for(user, permission) if g.scope == Scope.REGION}
+    return Region.objects.filter(key__in=keys).exclude(level=Level.NATIONAL).order_by("code")
+
+
+def region_bureau_accounts(region, permission: str) -> list[Account]:
+    """The accounts acting for the bureau of ``region`` through ``permission``: who is told what waits for it."""
+    if region is None:
+        return []
+    return [a for a in permission_holders(f"{region.key}/", permission) if acts_for_region(a, region, permission)]

@@ -143,3 +143,21 @@ def test_concurrent_appends_keep_the_chain_whole():
     assert not [r for r in results if isinstance(r, Exception)]
     assert AccessLog.objects.count() == 15
     assert verify_chains() == []
+
+
+def test_a_stored_file_is_logged_by_its_name():
+    from django.db.models import FileField
+    from django.db.models.fields.files import FieldFile
+
+    from jiguan.core.audit import _jsonable
+
+    assert _jsonable(FieldFile(None, FileField(), "datahub/inputs/人员.csv")) == "datahub/inputs/人员.csv"
+    assert _jsonable(FieldFile(None, FileField(), None)) == ""
+
+
+def test_a_uuid_is_logged_as_its_text():
+    from uuid import UUID
+
+    from jiguan.core.audit import _jsonable
+
+    assert _jsonable(UUID("12345678-1234-5678-1234-567812345678")) == "12345678-1234-5678-1234-567812345678"

@@ -12,8 +12,8 @@ from jiguan.core.models.org import UnitOwned
 from jiguan.core.scoping import PUBLIC
 
 __all__ = [
-    "Channel", "Dataset", "DatasetField", "FieldCheck", "FieldRule", "FieldType", "Frequency", "Layer", "Lineage",
-    "RuleOperator", "Sensitivity", "Source", "SourceKind", "Storage",
+    "Channel", "Dataset", "DatasetField", "FieldCheck", "FieldRule", "FieldType", "Frequency",
+    "Layer", "Lineage", "Reference", "RuleOperator", "Sensitivity", "Source", "SourceKind", "Storage",
 ]
 
 
@@ -137,6 +137,15 @@ class FieldCheck(models.TextChoices):
     REGION_CODE = "region_code", _("Region code (GB/T 2260)")
 
 
+class Reference(models.TextChoices):
+    """The master data a column may refer to: the one declared list; ingestion looks each one up
+    (``services.rules.REFERENCES``) and accepts its names as well as its codes."""
+
+    UNIT_CREDIT_CODE = "unit_credit_code", _("Unit (unified social credit code; unit names accepted)")
+    REGION_CODE = "region_code", _("Region (GB/T 2260 code; region names accepted)")
+    RANK = "rank", _("Rank (name from the rank ladder)")
+
+
 class DatasetField(models.Model):
     """One column of a dataset's schema and the rules every value must keep."""
 
@@ -153,7 +162,7 @@ class DatasetField(models.Model):
     pattern = models.CharField(_("pattern (regular expression)"), max_length=200, blank=True)
     dictionary = models.CharField(_("dictionary"), max_length=60, blank=True)  # a core Dictionary code
     check_digit = models.CharField(_("check digit"), max_length=20, choices=FieldCheck.choices, blank=True)
-    reference = models.CharField(_("master data reference"), max_length=60, blank=True)  # see services.rules
+    reference = models.CharField(_("master data reference"), max_length=60, choices=Reference.choices, blank=True)
     standard = models.CharField(_("standard"), max_length=100, blank=True)  # e.g. "GB/T 2261.1 性别代码"
     sensitive = models.BooleanField(_("personal data (masked)"), default=False)
     description = models.CharField(_("description"), max_length=200, blank=True)

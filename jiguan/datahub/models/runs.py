@@ -12,7 +12,7 @@ from jiguan.core.scoping import ScopeSpec
 
 from .catalog import Channel, Dataset, Source
 
-__all__ = ["DatasetVersion", "Run", "RunState"]
+__all__ = ["ACTIVE_STATES", "FINISHED_STATES", "DatasetVersion", "Run", "RunState"]
 
 
 class RunState(models.TextChoices):
@@ -27,10 +27,17 @@ class RunState(models.TextChoices):
     ABORTED = "aborted", _("Aborted: over the dirty-data limit")
     FAILED = "failed", _("Failed")
     DUPLICATE = "duplicate", _("Refused: already submitted")
+    DISCARDED = "discarded", _("Held rows discarded by the reviewer")
+
+
+# A run in one of these states is being worked on: its heartbeat must stay fresh.
+ACTIVE_STATES = (RunState.STAGING, RunState.CLEANING, RunState.VALIDATING, RunState.RECONCILING,
+                 RunState.PUBLISHING)
+FINISHED_STATES = (RunState.PUBLISHED, RunState.ABORTED, RunState.FAILED, RunState.DUPLICATE, RunState.DISCARDED)
 
 
 class Run(UnitOwned):
-    """One submission going through staging → validation → cleaning → reconciliation → publish. ``unit``
+    """One submission going through staging → cleaning → validation → reconciliation → publish. ``unit``
     is the submitting unit; the input file is kept with its digests so a re-submission is recognised."""
 
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="runs", verbose_name=_("dataset"))
@@ -41,7 +48,8 @@ class Run(UnitOwned):
                                      related_name="+", verbose_name=_("submitted by"))
     state = models.CharField(_("state"), max_length=12, choices=RunState.choices, default=RunState.QUEUED,
                              db_index=True)
-    input_file = models.FileField(_("input"), upload_to="datahub/inputs/%Y/%m/", blank=True)
+    # Names in the default storage (not FileFields: the audit log snapshots every field as JSON).
+    input_file = models.CharField(_("input"), max_length=255, blank=True)
     input_name = models.CharField(_("file name"), max_length=200, blank=True)
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     sm3 = models.CharField(max_length=64, blank=True)
@@ -50,12 +58,16 @@ class Run(UnitOwned):
     rows_in = models.PositiveIntegerField(_("rows read"), default=0)
     rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
     rows_out = models.PositiveIntegerField(_("rows published"), default=0)
-    error_report = models.FileField(_("error report"), upload_to="datahub/reports/%Y/%m/", blank=True)
+    rows_duplicate = models.PositiveIntegerField(_("exact duplicate rows dropped"), default=0)
+    error_report = models.CharField(_("error report"), max_length=255, blank=True)
     failure = models.TextField(_("why it stopped"), blank=True)
     # ``hold``: stop after validation and cleaning, keeping the clean rows (``held_path``, under the store's
     # root) until a reviewer accepts; a held run then replaces only its own unit's rows when published.
     hold = models.BooleanField(_("held for review"), default=False)
     held_path = models.CharField(max_length=255, blank=True)
+    # ``partial``: the run replaces only the rows under its unit's org path (a unit's own submission or a
+    # held one); otherwise its clean rows become the whole next version.
+    partial = models.BooleanField(_("replaces only its unit's rows"), default=False)
     retry_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries",
                                  verbose_name=_("retry of"))
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)

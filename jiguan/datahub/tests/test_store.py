@@ -43,3 +43,4 @@ def test_sweep_removes_what_a_killed_publish_left(dataset):
     removed = store.sweep()
     assert sorted(p.name for p in removed) == [".v000002.parquet.abc.tmp", "v000002.parquet"]
     assert [p.name for p in folder.iterdir()] == ["v000001.parquet"]
+

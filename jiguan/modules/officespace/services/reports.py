@@ -23,9 +23,13 @@ from jiguan.core import notify
 from jiguan.core.errors import NotAllowed, StateError
 from jiguan.core.models import OrgUnit, Person, Region
 from jiguan.core.models.org import Level, PersonStatus, UnitKind
-from jiguan.core.scoping import Scope, grants_for
 from jiguan.core.services.base import get_in_scope, require
-from jiguan.core.services.common import permission_holders, use_case
+from jiguan.core.services.common import (
+    acts_for_region,
+    region_bureau_accounts,
+    regions_acted_for,
+    use_case,
+)
 from jiguan.core.services.inputs import (
     Errors,
     bounded_int,
@@ -341,14 +345,11 @@ def _rows_of(lower: StatisticsReport, code: str) -> list[dict]:
 
 def bureau_regions(user) -> list[Region]:
     """The regions whose bureau ``user`` acts for: office-space supervision anchored at exactly that region."""
-    keys = {g.region_key for g in grants_for(user, SUPERVISE) if g.scope == Scope.REGION}
-    return list(Region.objects.filter(key__in=keys, level__in=REPORTING_LEVELS).order_by("code"))
+    return list(regions_acted_for(user, SUPERVISE).filter(level__in=REPORTING_LEVELS))
 
 
 def acts_for(user, region: Region | None) -> bool:
-    return region is not None and any(
-        g.scope == Scope.REGION and g.region_key == region.key for g in grants_for(user, SUPERVISE)
-    )
+    return acts_for_region(user, region, SUPERVISE)
 
 
 def allowed_actions(user, report: StatisticsReport) -> set[str]:
@@ -376,9 +377,7 @@ def _require_bureau_above(user, report: StatisticsReport) -> None:
 
 def bureau_accounts(region: Region | None) -> list:
     """The accounts acting for the bureau of ``region``: who is told about its reports."""
-    if region is None:
-        return []
-    return [a for a in permission_holders(own_prefix(region), SUPERVISE) if acts_for(a, region)]
+    return region_bureau_accounts(region, SUPERVISE)
 
 
 def bureau_unit(region: Region) -> OrgUnit | None:
