@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "jiguan.portals.manage",
     "jiguan.portals.service",
     "jiguan.datahub",  # 数据治理中心
+    "jiguan.monitor",  # 综合运行监测中心
     # The N business modules; each registers itself in the module registry.
     "jiguan.modules.officespace",
 ] + env_list("JIGUAN_EXTRA_APPS")

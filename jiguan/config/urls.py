@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -16,3 +17,7 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="core:login", query_string=True)),
     path("admin/", admin.site.urls),
 ]
+
+# The monitoring center's big screen sits outside the portals (a wall display or a kiosk).
+if apps.is_installed("jiguan.monitor"):
+    urlpatterns.append(path("screen/", include(("jiguan.monitor.urls_screen", "screen"))))

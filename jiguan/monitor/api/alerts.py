@@ -1,0 +1,5 @@
+"""REST API: alerts."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""REST API: costs."""
+
+from ninja import Router
+
+router = Router()

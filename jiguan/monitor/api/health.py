@@ -1,0 +1,5 @@
+"""REST API: health."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""REST API: kpis."""
+
+from ninja import Router
+
+router = Router()

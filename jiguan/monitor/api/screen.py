@@ -1,0 +1,5 @@
+"""REST API: screen."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MonitorConfig(AppConfig):
+    name = "jiguan.monitor"
+    label = "monitor"
+    verbose_name = _("Operation monitoring center")
+
+    def ready(self) -> None:
+        from . import module  # noqa: F401  (registers the ModuleSpec)

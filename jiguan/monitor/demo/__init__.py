@@ -1,0 +1,1 @@
+"""Demo data of the monitor, one file per area."""

@@ -1,0 +1,3 @@
+"""alerts"""
+
+__all__: list[str] = []

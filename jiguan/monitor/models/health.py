@@ -1,0 +1,3 @@
+"""health"""
+
+__all__: list[str] = []

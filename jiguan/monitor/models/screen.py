@@ -1,0 +1,3 @@
+"""screen"""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Management-portal pages: alerts."""
+
+manage_urlpatterns = []

@@ -1,0 +1,3 @@
+"""Management-portal pages: costs."""
+
+manage_urlpatterns = []

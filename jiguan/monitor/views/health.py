@@ -1,0 +1,3 @@
+"""Management-portal pages: health."""
+
+manage_urlpatterns = []

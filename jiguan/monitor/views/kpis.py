@@ -1,0 +1,3 @@
+"""Management-portal pages: kpis."""
+
+manage_urlpatterns = []

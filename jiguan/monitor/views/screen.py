@@ -1,0 +1,4 @@
+"""Management-portal pages: screen."""
+
+manage_urlpatterns = []
+screen_urlpatterns = []
