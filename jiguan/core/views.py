@@ -8,7 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 
-def _database_state() -> dict:
+def database_state() -> dict:
+    """Can the database answer a trivial query (shared with the monitor's platform health page)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -17,7 +18,8 @@ def _database_state() -> dict:
         return {"ok": False, "vendor": connection.vendor, "error": exc.__class__.__name__}
 
 
-def _worker_state() -> dict:
+def worker_state() -> dict:
+    """Is a task worker alive (recent heartbeat), and how many tasks wait (shared with the monitor)."""
     from django_tasks_db.models import DBTaskResult
 
     from .models import WorkerHeartbeat
@@ -34,8 +36,8 @@ def _worker_state() -> dict:
 @never_cache
 @require_GET
 def healthz(request):
-    database = _database_state()
-    worker = _worker_state() if database["ok"] else {"ok": False, "error": "database unavailable"}
+    database = database_state()
+    worker = worker_state() if database["ok"] else {"ok": False, "error": "database unavailable"}
     healthy = database["ok"] and worker["ok"]
     body = {"status": "ok" if healthy else ("degraded" if database["ok"] else "down"),
             "database": database, "worker": worker}

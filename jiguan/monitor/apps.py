@@ -8,4 +8,4 @@ class MonitorConfig(AppConfig):
     verbose_name = _("Operation monitoring center")
 
     def ready(self) -> None:
-        from . import module  # noqa: F401  (registers the ModuleSpec)
+        from . import jobs, module  # noqa: F401  (registers the periodic jobs and the ModuleSpec)

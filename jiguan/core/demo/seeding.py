@@ -50,7 +50,7 @@ def seed(scale_name: str, progress: ProgressFactory) -> SeedSummary:
 
 
 def seed_modules(scale_name: str, rng: random.Random, progress: ProgressFactory) -> tuple[str, ...]:
-    """Each installed module's own demo data, through the registry (core never imports a module)."""
-    return tuple(
-        import_string(spec.demo_seeder)(scale_name, rng, progress) for spec in registry if spec.demo_seeder
-    )
+    """Each installed module's own demo data, through the registry (core never imports a module): the
+    business modules first, then the kernel parts that watch them (the data center, the monitor)."""
+    specs = sorted((spec for spec in registry if spec.demo_seeder), key=lambda spec: spec.core)
+    return tuple(import_string(spec.demo_seeder)(scale_name, rng, progress) for spec in specs)

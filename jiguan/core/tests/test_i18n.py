@@ -27,7 +27,8 @@ def _sources(pattern: str):
 def _block_msgid(options: str, body: str) -> str | None:
     if "count" in options or "plural" in body:
         return None  # plural forms: checked by hand
-    msgid = TPL_VAR.sub(lambda m: f"%({m.group(1)})s", body)
+    # Django doubles a literal "%" of a block (the catalogue is looked up with "%%").
+    msgid = TPL_VAR.sub(lambda m: f"%({m.group(1)})s", body.replace("%", "%%"))
     if "trimmed" in options:
         msgid = " ".join(line.strip() for line in msgid.strip().splitlines() if line.strip())
     return msgid

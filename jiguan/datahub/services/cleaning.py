@@ -9,6 +9,11 @@ codes. Then exact duplicate rows are dropped (and counted). Cleaning comes befor
 that only looked wrong (a full-width digit, a Chinese date) is accepted, and one that is wrong stays as
 typed for the error report.
 
+Coded and typed values repeat (dates, unit codes, amounts) and cost most to clean, so such a column is
+cleaned once per distinct raw value into a memo table joined back on the raw value (``values_query``);
+the checks of a single value are computed there too (``rules.memo_tables``). A unique field's values are
+all distinct, so it is cleaned per row.
+
 Only validated identifiers and our own constants are written into the SQL; the values that steer
 cleaning (dictionary items, master data) are loaded into tables through Arrow.
 """
@@ -74,6 +79,26 @@ class Column:
     def known(self) -> str:
         return f'"_known_{self.field.name}"'
 
+    @property
+    def memoised(self) -> bool:
+        """Cleaned (and checked) once per distinct raw value, in table ``memo``, rather than per row."""
+        f = self.field
+        return not f.unique and (f.type != FieldType.TEXT or bool(f.check_digit or f.pattern or self.lookup))
+
+    @property
+    def memo(self) -> str:
+        return f"jg_memo_{self.field.name}"
+
+    def outputs(self) -> list[str]:
+        """The names this column gives a cleaned row: its value, and for a lookup whether the value was known
+        and, for a unit reference, the unit's org path."""
+        names = [self.ident]
+        if self.lookup is not None:
+            names.append(self.known)
+            if self.lookup.paths is not None:
+                names.append("_unit_path")
+        return names
+
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     for macro in MACROS:
@@ -122,24 +147,60 @@ def value_expression(column: Column, source: str) -> str:
     return text
 
 
-def clean_query(columns: list[Column], raw: dict[str, list[str]]) -> str:
-    """SELECT of the cleaned rows of ``raw`` (``raw`` maps a field to its staged columns ``c<i>``, none for a
-    column the file lacks), with ``_h``, a hash of the row's values for finding duplicates."""
-    base = ", ".join(f"{value_expression(c, _source(raw.get(c.name, [])))} AS {c.ident}" for c in columns)
+def _looked_up(column: Column) -> tuple[list[str], str]:
+    """The outputs of a column over ``b`` (its cleaned text) and the join of its lookup ("" without one)."""
+    lookup = column.lookup
+    if lookup is None:
+        return [f"b.{column.ident}"], ""
+    table = lookup.table
+    outputs = [f"coalesce({table}.code, b.{column.ident}) AS {column.ident}",
+               f"{table}.code IS NOT NULL AS {column.known}"]
+    if lookup.paths is not None:
+        outputs.append(f"{table}.path AS _unit_path")
+    return outputs, f" LEFT JOIN {table} ON {table}.label = b.{column.ident}"
+
+
+def memo_query(column: Column, raw: dict[str, list[str]]) -> str:
+    """SELECT of each distinct raw value ``_raw`` of a memoised column with its cleaned outputs, named as a row
+    names them (so the column's checks read the same SQL)."""
+    outputs, join = _looked_up(column)
+    distinct = f"SELECT DISTINCT {_source(raw.get(column.name, []))} AS _raw FROM raw"  # noqa: S608 (validated)
+    return (f"SELECT *, hash({column.ident}) AS _hash FROM (SELECT b._raw, {', '.join(outputs)} FROM "  # noqa: S608
+            f"(SELECT _raw, {value_expression(column, '_raw')} AS {column.ident} FROM ({distinct})) b{join})")
+
+
+def values_query(columns: list[Column], raw: dict[str, list[str]], carried: dict[str, list[str]]) -> str:
+    """SELECT of ``_row`` and the cleaned outputs of ``columns`` for every row of ``raw`` (``raw`` maps a field to
+    its staged columns ``c<i>``, none for a column the file lacks). A memoised column comes from its memo table,
+    joined on the raw value (NULL included), with the further memo columns ``carried`` names for it."""
+    staged = []
     outputs, joins = [], []
     for column in columns:
-        lookup = column.lookup
-        if lookup is None:
-            outputs.append(f"b.{column.ident}")
-            continue
-        joins.append(f"LEFT JOIN {lookup.table} ON {lookup.table}.label = b.{column.ident}")
-        outputs += [f"coalesce({lookup.table}.code, b.{column.ident}) AS {column.ident}",
-                    f"{lookup.table}.code IS NOT NULL AS {column.known}"]
-        if lookup.paths is not None:
-            outputs.append(f"{lookup.table}.path AS _unit_path")
-    values = ", ".join(f"b.{c.ident}" for c in columns)
-    return (f"WITH b AS (SELECT _row, {base} FROM raw) "  # noqa: S608 (validated identifiers only)
-            f"SELECT b._row, {', '.join(outputs)}, hash({values}) AS _h FROM b {' '.join(joins)}")
+        source = _source(raw.get(column.name, []))
+        if column.memoised:
+            memo = column.memo
+            staged.append(f"{source} AS _raw_{column.name}")
+            outputs += [f"{memo}.{name}" for name in column.outputs() + carried.get(column.name, [])]
+            outputs.append(f"{memo}._hash AS _hash_{column.name}")
+            joins.append(f" LEFT JOIN {memo} ON {memo}._raw IS NOT DISTINCT FROM b._raw_{column.name}")
+        else:
+            staged.append(f"{value_expression(column, source)} AS {column.ident}")
+            looked_up, join = _looked_up(column)
+            outputs += looked_up
+            joins.append(join)
+    return (f"SELECT b._row, {', '.join(outputs)} FROM "  # noqa: S608 (validated identifiers only)
+            f"(SELECT _row, {', '.join(staged)} FROM raw) b{''.join(joins)}")
+
+
+def row_hash(columns: list[Column]) -> str:
+    """``_h``: a hash of a cleaned row's values, for finding exact duplicates (a memoised value's own hash comes
+    from its memo table, hashed once per distinct value)."""
+    return f"hash({', '.join(f'_hash_{c.name}' if c.memoised else c.ident for c in columns)}) AS _h"
+
+
+def hidden(columns: list[Column]) -> list[str]:
+    """The helper columns of ``values_query`` that a cleaned row does not keep."""
+    return [f"_hash_{c.name}" for c in columns if c.memoised]
 
 
 def drop_duplicates(con: duckdb.DuckDBPyConnection, columns: list[Column]) -> int:

@@ -24,6 +24,7 @@ from jiguan.core.models.org import UnitKind
 from jiguan.core.validators import ID_WEIGHTS, USCC_ALPHABET, USCC_WEIGHTS
 
 from ..models import FieldCheck, FieldRule, FieldType, Reference
+from . import cleaning
 from .cleaning import Column
 
 # GB/T 2260 province-level codes (the first two digits of every region code).
@@ -131,6 +132,7 @@ class Check:
     message: str
     condition: str
     params: list = field(default_factory=list)
+    per_value: bool = True  # reads only its column's cleaned outputs: computable once per distinct value
 
 
 def compile_checks(columns: list[Column], rules: list[FieldRule], scope: tuple[str, list] | None) -> list[Check]:
@@ -175,7 +177,7 @@ def _field_checks(column: Column) -> list[Check]:
     if f.unique:  # the first row of each repeated value comes from a join (see checked_query)
         checks.append(Check(column, _("Unique within the file"),
                             _("%(label)s repeats a value of an earlier row of the file.") % {"label": label},
-                            f"_first_{f.name} IS NOT NULL AND _row > _first_{f.name}"))
+                            f"_first_{f.name} IS NOT NULL AND _row > _first_{f.name}", per_value=False))
     return checks
 
 
@@ -251,7 +253,7 @@ def _cross_field(left: Column, right: Column, rule: FieldRule) -> Check:
     sql_type = SQL_TYPES.get(kind, "VARCHAR")
     a, b = f"try_cast({left.ident} AS {sql_type})", f"try_cast({right.ident} AS {sql_type})"
     return Check(left, _("Cross-field check"), rule.message,
-                 f"{a} IS NOT NULL AND {b} IS NOT NULL AND NOT ({a} {OPERATORS[rule.operator]} {b})")
+                 f"{a} IS NOT NULL AND {b} IS NOT NULL AND NOT ({a} {OPERATORS[rule.operator]} {b})", per_value=False)
 
 
 def _plain(number: Decimal) -> str:
@@ -264,33 +266,84 @@ def _plain(number: Decimal) -> str:
 MASK_BITS = 62  # checks per BIGINT bit mask
 
 
-def checked_query(checks: list[Check], columns: list[Column]) -> tuple[str, list]:
-    """SELECT of every cleaned row with bit masks ``_e0``, ``_e1``… of the checks it breaks (check ``k``,
-    1-based, is bit ``(k-1) % 62`` of mask ``(k-1) // 62``) and ``_bad``. Integers, not lists: one cheap pass."""
-    masks = []
-    for group in range(0, len(checks), MASK_BITS):
-        terms = " + ".join(f"CASE WHEN {c.condition} THEN {1 << bit} ELSE 0 END"
-                           for bit, c in enumerate(checks[group:group + MASK_BITS]))
-        masks.append(f"({terms})::BIGINT AS _e{group // MASK_BITS}")
+def _groups(checks: list[Check]) -> list[list[tuple[int, Check]]]:
+    """The checks by mask: check ``k`` (1-based) is bit ``(k-1) % 62`` of mask ``_e{(k-1) // 62}``."""
+    return [list(enumerate(checks[start:start + MASK_BITS])) for start in range(0, len(checks), MASK_BITS)]
+
+
+def _in_memo(check: Check) -> bool:
+    return check.per_value and check.column.memoised
+
+
+def _sum(members: list[tuple[int, Check]]) -> str:
+    return " + ".join(f"CASE WHEN {check.condition} THEN {1 << bit} ELSE 0 END" for bit, check in members)
+
+
+def memo_tables(con: duckdb.DuckDBPyConnection, checks: list[Check], columns: list[Column],
+                raw: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Clean each memoised column once per distinct raw value into its memo table, with the masks
+    ``_m<group>_<name>`` of the checks that read only that value. Returns each column's mask names."""
+    carried: dict[str, list[str]] = {}
+    for column in columns:
+        if not column.memoised:
+            continue
+        masks, params = [], []
+        for group, members in enumerate(_groups(checks)):
+            own = [(bit, c) for bit, c in members if c.column is column and _in_memo(c)]
+            if own:
+                name = f"_m{group}_{column.name}"
+                masks.append(f"({_sum(own)})::BIGINT AS {name}")
+                params += [p for _bit, c in own for p in c.params]
+                carried.setdefault(column.name, []).append(name)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {column.memo} AS SELECT {', '.join(['*', *masks])} "  # noqa: S608
+                    f"FROM ({cleaning.memo_query(column, raw)})", params).fetchall()
+    return carried
+
+
+def first_rows(con: duckdb.DuckDBPyConnection, columns: list[Column], raw: dict[str, list[str]]) -> None:
+    """For each unique column, its repeated cleaned values and the first row of each (``jg_first_<name>``).
+    Taken before exact duplicate rows are dropped, it is the same: the first row of a value is never a
+    dropped duplicate, and a dropped row's verdict does not matter."""
+    for column in columns:
+        if not column.field.unique:
+            continue
+        values = cleaning.values_query([column], raw, {})
+        con.execute(f"CREATE OR REPLACE TEMP TABLE jg_first_{column.name} AS SELECT {column.ident} AS "  # noqa: S608
+                    f"_value_{column.name}, min(_row) AS _first_{column.name} FROM ({values}) "
+                    f"WHERE {column.ident} IS NOT NULL GROUP BY {column.ident} HAVING count(*) > 1").fetchall()
+
+
+def checked_query(checks: list[Check], columns: list[Column], raw: dict[str, list[str]],
+                  carried: dict[str, list[str]]) -> tuple[str, list]:
+    """SELECT of every row of ``raw``, cleaned, with bit masks ``_e0``, ``_e1``… of the checks it breaks (see
+    ``_groups``), ``_bad`` and ``_h`` (``cleaning.row_hash``): cleaning and validation in one pass. Needs the
+    tables of ``memo_tables`` (``carried``: its answer) and ``first_rows``. Integers, not lists: one cheap pass."""
+    masks, params = [], []
+    for group, members in enumerate(_groups(checks)):
+        row_level = [(bit, c) for bit, c in members if not _in_memo(c)]
+        terms = [_sum(row_level)] if row_level else []
+        terms += [f"v._m{group}_{name}" for name, names in carried.items() if f"_m{group}_{name}" in names]
+        params += [p for _bit, c in row_level for p in c.params]
+        masks.append(f"({' + '.join(terms) or '0'})::BIGINT AS _e{group}")
     masks = masks or ["0::BIGINT AS _e0"]
     bad = " OR ".join(f"_e{i} <> 0" for i in range(len(masks)))
-    joins = "".join(
-        f" LEFT JOIN (SELECT {c.ident} AS _value_{c.name}, min(_row) AS _first_{c.name} FROM clean "
-        f"WHERE {c.ident} IS NOT NULL GROUP BY {c.ident} HAVING count(*) > 1) ON _value_{c.name} = clean.{c.ident}"
-        for c in columns if c.field.unique)
-    params = [p for c in checks for p in c.params]
-    return (f"SELECT *, ({bad}) AS _bad FROM (SELECT clean.*, {', '.join(masks)} "  # noqa: S608 (validated)
-            f"FROM clean{joins})"), params
+    unique = [c for c in columns if c.field.unique]
+    joins = "".join(f" LEFT JOIN jg_first_{c.name} ON _value_{c.name} = v.{c.ident}" for c in unique)
+    hidden = [name for names in carried.values() for name in names] + cleaning.hidden(columns)
+    everything = f"* EXCLUDE ({', '.join(hidden)})" if hidden else "*"
+    values = cleaning.values_query(columns, raw, carried)
+    return (f"SELECT {everything}, ({bad}) AS _bad, {cleaning.row_hash(columns)} FROM "  # noqa: S608 (validated)
+            f"(SELECT v.*, {', '.join(masks)} FROM ({values}) v{joins})"), params
 
 
 def errors_query(checks: list[Check]) -> str:
-    """SELECT of the error rows ``(row, check, value)`` of table ``checked``; values of personal fields
+    """SELECT of the error rows ``(row, check, value)`` of table ``clean`` (``checked_query``'s rows); values of personal fields
     are masked (the row number is enough to find them)."""
     values = " ".join(f"WHEN {i} THEN {_shown(c.column)}" for i, c in enumerate(checks, start=1))
     value = f"CASE _k {values} END" if checks else "NULL"
     groups = (len(checks) - 1) // MASK_BITS + 1 if checks else 1
     mask = "CASE (_k - 1) // 62 " + " ".join(f"WHEN {g} THEN _e{g}" for g in range(groups)) + " END"
-    return (f"SELECT _row, _k, {value} AS value FROM checked, range(1, {len(checks) + 1}) AS t(_k) "  # noqa: S608
+    return (f"SELECT _row, _k, {value} AS value FROM clean, range(1, {len(checks) + 1}) AS t(_k) "  # noqa: S608
             f"WHERE _bad AND (({mask}) >> ((_k - 1) % 62)) & 1 = 1")
 
 

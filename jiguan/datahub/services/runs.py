@@ -5,7 +5,7 @@ from source databases, and the housekeeping that finds runs whose worker died.
 Stages, in this order (cleaning first, so a full-width digit or a Chinese date is accepted rather than
 rejected): staging (``staging.py``: CSV, XLSX or JSON into DuckDB, every value as text, row numbers kept)
 and matching headers by column name or Chinese label → cleaning (``cleaning.py``) → validation
-(``rules.py``, one SQL pass) → the dirty-data limit → reconciliation (``quality.reconcile``) → publishing
+(``rules.py``; cleaning and validation are one SQL pass) → the dirty-data limit → reconciliation (``quality.reconcile``) → publishing
 (``store.publish``, atomic). Progress and a heartbeat are written to the run as it goes, each in its own
 short transaction, so the run page can show them and a dead worker is noticed.
 
@@ -28,6 +28,7 @@ import tempfile
 import time
 import urllib.parse
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -35,6 +36,7 @@ from pathlib import Path, PurePath
 from urllib.parse import urlsplit
 
 import duckdb
+from cryptography.hazmat.primitives import hashes
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -49,7 +51,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiguan.core import notify
-from jiguan.core.crypto import sm3_hex
 from jiguan.core.errors import Conflict, NotAllowed, StateError, ValidationFailed
 from jiguan.core.excel import write_xlsx
 from jiguan.core.models import OrgUnit
@@ -73,6 +74,7 @@ UPLOAD_TYPES = (".csv", ".xlsx", ".json")
 PUSH_MAX_ROWS = 50_000
 XLSX_REPORT_MAX = 100_000  # more errors than this go to a CSV report: writing Excel cells would take minutes
 REPORT_BATCH = 10_000
+DIGEST_BLOCK = 4 << 20
 STAGES = (RS.STAGING, RS.CLEANING, RS.VALIDATING, RS.RECONCILING, RS.PUBLISHING)
 PROGRESS = {RS.STAGING: 5, RS.CLEANING: 25, RS.VALIDATING: 45, RS.RECONCILING: 75, RS.PUBLISHING: 85}
 ACTION_LABELS = {
@@ -279,19 +281,38 @@ def _pushed_json(rows) -> bytes:
     return json.dumps(rows, ensure_ascii=False, default=str).encode()
 
 
-def _digests(upload) -> tuple[str, str]:
+class Sm3:
+    """SM3 (GB/T 32905, through ``cryptography`` as ``core.crypto`` uses it) with hashlib's interface, so a
+    large input is hashed in blocks."""
+
+    def __init__(self):
+        self._hash = hashes.Hash(hashes.SM3())
+
+    def update(self, data: bytes) -> None:
+        self._hash.update(data)
+
+    def hexdigest(self) -> str:
+        return self._hash.finalize().hex()
+
+
+def _digest(upload, algorithm) -> str:
+    """The upload's digest, read in blocks (hash functions release the GIL on large buffers)."""
     upload.seek(0)
-    content = upload.read()
+    digest = algorithm()
+    for block in iter(lambda: upload.read(DIGEST_BLOCK), b""):
+        digest.update(block)
     upload.seek(0)
-    return hashlib.sha256(content).hexdigest(), sm3_hex(content)
+    return digest.hexdigest()
 
 
 def _create(user, target: Target, upload, name: str, channel: str, *, hold: bool, force: bool) -> Run:
-    sha256, sm3 = _digests(upload)
+    # SHA-256 finds a resubmitted file now; SM3 is computed while staging loads the stored input (see _stage).
+    sha256 = _digest(upload, hashlib.sha256)
     run = Run(dataset=target.dataset, unit=target.unit, source=target.source, channel=channel, submitted_by=user,
-              input_name=name, sha256=sha256, sm3=sm3, hold=bool(hold), partial=target.partial)
+              input_name=name, sha256=sha256, hold=bool(hold), partial=target.partial)
     earlier = None if force else _earlier(target.dataset, sha256, target.unit if target.partial else None)
     if earlier is not None:
+        run.sm3 = _digest(upload, Sm3)
         run.state = RS.DUPLICATE
         run.failure = _duplicate_message(earlier)
         run.finished_at = timezone.now()
@@ -562,15 +583,27 @@ def _row_scope(run: Run) -> tuple[str, list]:
 
 
 def _stage(con: duckdb.DuckDBPyConnection, plan: Plan, work: Path) -> None:
-    """Make the input readable as ``raw`` (a CSV is read straight into the cleaning pass) and match its headers."""
+    """Make the input readable as ``raw`` and match its headers. The input's SM3 digest is computed in a
+    thread meanwhile (DuckDB and the hash both run without the GIL) and recorded even if staging fails."""
     run = plan.run
     extension = PurePath(run.input_name).suffix.lower()
-    try:
-        headers = staging.read_input(con, Path(default_storage.path(run.input_file)), extension, work)
-    except staging.Unreadable as exc:
-        raise RunFailed(str(exc)) from None
+    path = Path(default_storage.path(run.input_file))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        sm3 = pool.submit(_file_digest, path, Sm3) if not run.sm3 else None
+        try:
+            headers = staging.read_input(con, path, extension, work)
+        except staging.Unreadable as exc:
+            raise RunFailed(str(exc)) from None
+        finally:
+            if sm3 is not None:
+                _beat(run, sm3=sm3.result())
     plan.raw = _match_headers(headers, plan.columns, merge=extension == ".json")
     _beat(run)
+
+
+def _file_digest(path: Path, algorithm) -> str:
+    with path.open("rb") as handle:
+        return _digest(handle, algorithm)
 
 
 def _match_headers(headers: list[str], columns: list[Column], *, merge: bool = False) -> dict[str, list[str]]:
@@ -607,11 +640,16 @@ def _match_headers(headers: list[str], columns: list[Column], *, merge: bool = F
 
 
 def _clean(con: duckdb.DuckDBPyConnection, plan: Plan) -> tuple[int, int]:
-    """Read and clean every row in one pass; then drop exact duplicates. Returns (rows read, dropped)."""
+    """Read, clean and check every row in one pass into ``clean`` (each row with the masks of the checks it
+    breaks: no table in between); then drop exact duplicates. Returns (rows read, dropped)."""
     cleaning.install_macros(con)
     cleaning.load_lookups(con, plan.columns)
+    rules.install(con)
     try:
-        con.execute(f"CREATE TABLE clean AS {cleaning.clean_query(plan.columns, plan.raw)}").fetchall()
+        carried = rules.memo_tables(con, plan.checks, plan.columns, plan.raw)
+        rules.first_rows(con, plan.columns, plan.raw)
+        query, params = rules.checked_query(plan.checks, plan.columns, plan.raw, carried)
+        con.execute(f"CREATE TABLE clean AS {query}", params).fetchall()
     except duckdb.InvalidInputException as exc:  # a malformed CSV shows here, where it is first read
         raise RunFailed(_("The file cannot be read: %(error)s") % {"error": str(exc).splitlines()[0][:300]}) from None
     [(rows,)] = con.execute("SELECT count(*) FROM clean").fetchall()
@@ -624,19 +662,16 @@ def _clean(con: duckdb.DuckDBPyConnection, plan: Plan) -> tuple[int, int]:
 
 
 def _validate(con: duckdb.DuckDBPyConnection, plan: Plan) -> int:
-    """One pass computes every row's broken checks; the good rows are a view of the rest, typed and placed
-    in the org tree. Returns the number of rejected rows."""
-    rules.install(con)
-    query, params = rules.checked_query(plan.checks, plan.columns)
-    con.execute(f"CREATE TABLE checked AS {query}", params).fetchall()
+    """The verdicts came with the cleaning; the good rows are a view of the rest, typed and placed in the org
+    tree (the publish streams them straight into its Parquet file). Returns the number of rejected rows."""
     typed = ", ".join(f"try_cast({c.ident} AS {rules.SQL_TYPES[c.field.type]}) AS {c.ident}" for c in plan.columns)
     if not ORG_PATH.fullmatch(plan.run.org_path):
         raise RunFailed(f"org path {plan.run.org_path!r}")
     own = store.quote(plan.run.org_path)  # our own path (checked above): views take no parameters
     org_path = f"coalesce(_unit_path, {own})" if plan.unit_column else own
-    con.execute(f"CREATE VIEW good AS SELECT _row, {typed}, {org_path} AS org_path FROM checked "  # noqa: S608
+    con.execute(f"CREATE VIEW good AS SELECT _row, {typed}, {org_path} AS org_path FROM clean "  # noqa: S608
                 "WHERE NOT _bad").fetchall()
-    [(rejected,)] = con.execute("SELECT count(*) FROM checked WHERE _bad").fetchall()
+    [(rejected,)] = con.execute("SELECT count(*) FROM clean WHERE _bad").fetchall()
     _beat(plan.run, rows_rejected=rejected)
     return rejected
 
@@ -714,7 +749,7 @@ def _hold(con: duckdb.DuckDBPyConnection, run: Run, good: int) -> None:
     final = store.held_file(run)
     final.parent.mkdir(parents=True, exist_ok=True)
     temporary = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
-    con.execute(f"COPY (SELECT * EXCLUDE (_row) FROM good) TO {store.quote(str(temporary))} "
+    con.execute(f"COPY (SELECT * EXCLUDE (_row) FROM good ORDER BY _row) TO {store.quote(str(temporary))} "
                 f"{store.PARQUET}").fetchall()
     os.replace(temporary, final)
     _finish(run, RS.HELD, "held", rows_out=good, held_path=final.relative_to(store.root()).as_posix())
@@ -744,12 +779,14 @@ def _publish_query(con: duckdb.DuckDBPyConnection, dataset: Dataset, plan: Plan,
 
 
 def _conformed(con: duckdb.DuckDBPyConnection, table: str, columns: list[Column]) -> str:
-    """SELECT of ``table`` in the schema's columns and types (a column it lacks becomes NULL) and org_path.
-    DuckDB keeps the submitted order (insertion order is preserved), so no sort is needed."""
+    """SELECT of ``table`` in the schema's columns and types (a column it lacks becomes NULL) and org_path, in
+    the submitted order. The hash joins of the cleaning pass may move a block of rows (a 1,000,000-row file
+    came out with one block out of place), so rows that carry their number are sorted by it."""
     present = _columns_of(con, table)
     parts = [f"try_cast({c.ident} AS {rules.SQL_TYPES[c.field.type]}) AS {c.ident}" if c.name in present
              else f"NULL::{rules.SQL_TYPES[c.field.type]} AS {c.ident}" for c in columns]
-    return f"SELECT {', '.join(parts)}, org_path FROM {table}"  # noqa: S608 (validated identifiers)
+    order = " ORDER BY _row" if "_row" in present else ""
+    return f"SELECT {', '.join(parts)}, org_path FROM {table}{order}"  # noqa: S608 (validated identifiers)
 
 
 def _columns_of(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:

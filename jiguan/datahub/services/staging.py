@@ -2,7 +2,8 @@
 the submitter sees: the line of a CSV, the row of a sheet, the position in a JSON array) and one text
 column ``c<i>`` per header, every value as text. The headers are returned for matching to the schema.
 
-CSV is read by DuckDB (a file saved by Excel as GBK/GB 18030 is converted to UTF-8 first); XLSX by
+CSV is read by DuckDB (a file saved by Excel as GBK/GB 18030, which DuckDB refuses as UTF-8, is converted
+to UTF-8 and read again); XLSX by
 python-calamine into Arrow; JSON (an array of objects, or one object per line) by DuckDB.
 """
 
@@ -58,29 +59,41 @@ def read_input(con: duckdb.DuckDBPyConnection, path: Path, extension: str, work:
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, work: Path) -> list[str]:
-    path = _as_utf8(path, work)
+    """DuckDB reads the file as UTF-8 (checking every byte as it loads); only a file it refuses is checked
+    here, and one that is not UTF-8 is read again from a UTF-8 copy decoded as GB 18030."""
+    try:
+        return _load_csv(con, path)
+    except duckdb.Error:
+        if _is_utf8(path):
+            raise
+    return _load_csv(con, _as_utf8(path, work))
+
+
+def _load_csv(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     source = f"read_csv({quote(str(path))}, all_varchar = true, header = true, null_padding = true"
     headers = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source})").fetchall()]  # noqa: S608
     names = ", ".join(f"'c{i}'" for i in range(len(headers)))
     # Loaded as a table, the rows keep the file's order (insertion order is preserved), so a row's number
     # is its rowid: a row_number() window would run the whole cleaning pass on one thread.
-    con.execute(f"CREATE TABLE jg_csv AS SELECT * FROM {source}, names = [{names}])").fetchall()  # noqa: S608
-    con.execute("CREATE VIEW raw AS SELECT (rowid + 2)::BIGINT AS _row, * FROM jg_csv").fetchall()
+    con.execute(f"CREATE OR REPLACE TABLE jg_csv AS SELECT * FROM {source}, names = [{names}])").fetchall()  # noqa: S608
+    con.execute("CREATE OR REPLACE VIEW raw AS SELECT (rowid + 2)::BIGINT AS _row, * FROM jg_csv").fetchall()
     return headers
 
 
-def _as_utf8(path: Path, work: Path) -> Path:
-    """The file itself when it is UTF-8; otherwise a UTF-8 copy decoded as GB 18030 (what Excel writes on
-    a Chinese Windows)."""
+def _is_utf8(path: Path) -> bool:
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         with path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 22), b""):
                 decoder.decode(block)
         decoder.decode(b"", final=True)
-        return path
     except UnicodeDecodeError:
-        pass
+        return False
+    return True
+
+
+def _as_utf8(path: Path, work: Path) -> Path:
+    """A UTF-8 copy of a file decoded as GB 18030 (what Excel writes on a Chinese Windows)."""
     converted = work / "input-utf8.csv"
     try:
         with path.open("r", encoding="gb18030") as source, converted.open("w", encoding="utf-8") as target:
