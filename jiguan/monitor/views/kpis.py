@@ -3,7 +3,6 @@ firing alerts) and the drill-down region → child regions → agencies → the 
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 
 from django.contrib import messages
@@ -21,7 +20,7 @@ from jiguan.core.services.events import OPEN_STATES
 from jiguan.portals.manage.access import manage_view
 
 from ..module import MANAGE, VIEW
-from ..services import kpis
+from ..services import alerts, kpis
 
 TREND_DAYS = 30
 VIEW_EVENTS = "core.view_events"
@@ -55,7 +54,7 @@ def home(request):
         "cards": cards,
         "cards_trends": [card["trend"] for card in cards],
         "events": _events(request.user),
-        "alerts": _firing_alerts(request.user),
+        "alerts": alerts.firing(request.user, ALERT_ROWS),
         "can_manage": has_permission(request.user, MANAGE),
         "chain": _chain(place),
     })
@@ -98,12 +97,6 @@ def _events(user) -> dict | None:
                    for code, label in EventStatus.choices],
         "overdue": overdue, "overdue_url": f"{base}?open=1&overdue=1", "url": base,
     }
-
-
-def _firing_alerts(user) -> list | None:
-    """Firing alerts when the alerts area provides ``firing(user, limit)``; None hides the section."""
-    firing = getattr(importlib.import_module("jiguan.monitor.services.alerts"), "firing", None)
-    return None if firing is None else list(firing(user, ALERT_ROWS))
 
 
 def _chain(place: kpis.Place) -> list[dict]:
