@@ -5,10 +5,8 @@ held run. Thin: every write goes through ``services.runs``; reads through its sc
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import PurePath
 
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from ninja import Field, File, Form, Query, Router, Schema
@@ -17,10 +15,8 @@ from ninja.responses import Status
 
 from jiguan.api.pagination import Page, PageQuery, paginate, sort_by
 from jiguan.api.schemas import Choice, Input, UnitRef, choice
-from jiguan.core import audit
 from jiguan.core.errors import NotAllowed
 from jiguan.core.excel import XLSX_CONTENT_TYPE
-from jiguan.core.models.audit import AccessKind
 
 from ..models import Channel, RunState
 from ..services import runs as services
@@ -136,14 +132,8 @@ def get_run(request: HttpRequest, run_id: int):
                 XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}},
                 "text/csv": {"schema": {"type": "string", "format": "binary"}}}}}})
 def download_errors(request: HttpRequest, run_id: int):
-    run = services.run_in_view(request.auth, run_id)
-    if not run.error_report or not default_storage.exists(run.error_report):
-        raise Http404
-    audit.log_access(AccessKind.EXPORT, request.get_full_path(), detail=f"datahub.run {run.pk} error report",
-                     method="GET", status=200)
-    suffix = PurePath(run.error_report).suffix
-    return FileResponse(default_storage.open(run.error_report, "rb"), as_attachment=True,
-                        filename=f"run{run.pk}-errors{suffix}",
+    run, report, suffix = services.open_error_report(request.auth, run_id, request.get_full_path())
+    return FileResponse(report, as_attachment=True, filename=f"run{run.pk}-errors{suffix}",
                         content_type=XLSX_CONTENT_TYPE if suffix == ".xlsx" else "text/csv")
 
 

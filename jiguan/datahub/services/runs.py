@@ -50,10 +50,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiguan.core import notify
+from jiguan.core import audit, notify
 from jiguan.core.errors import Conflict, NotAllowed, StateError, ValidationFailed
 from jiguan.core.excel import write_xlsx
 from jiguan.core.models import OrgUnit
+from jiguan.core.models.audit import AccessKind
 from jiguan.core.models.org import UnitKind
 from jiguan.core.scoping import has_permission, path_in_scope, scope_condition, scoped
 from jiguan.core.services.base import get_in_scope
@@ -132,6 +133,17 @@ def visible_runs(user) -> QuerySet:
 
 def may_see_runs(user) -> bool:
     return any(has_permission(user, p) for p in (VIEW, MANAGE, SUBMIT, REVIEW))
+
+
+def open_error_report(user, pk, address: str):
+    """The run's error report opened for download (values of personal fields are already masked), with
+    the run and the file's suffix; the download is access-logged. 404 when the run has none."""
+    run = run_in_view(user, pk)
+    if not run.error_report or not default_storage.exists(run.error_report):
+        raise Http404(_("Not found."))
+    audit.log_access(AccessKind.EXPORT, address, detail=f"datahub.run {run.pk} error report", method="GET",
+                     status=200)
+    return run, default_storage.open(run.error_report, "rb"), PurePath(run.error_report).suffix
 
 
 def run_in_view(user, pk) -> Run:

@@ -3,22 +3,17 @@ progress (polled by htmx until the run ends), counts, digests, error report, ret
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
 from django.contrib import messages
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from jiguan.core import audit
 from jiguan.core.access import is_htmx
 from jiguan.core.errors import ServiceError
 from jiguan.core.listing import ChoiceFilter, Column, ListSpec, TextFilter
-from jiguan.core.models.audit import AccessKind
 from jiguan.core.scoping import has_permission
 from jiguan.core.statemachine import timeline
 from jiguan.portals.manage.access import manage_view
@@ -139,14 +134,8 @@ def _stage_status(index: int, reached: int | None, run) -> str:
 @require_GET
 @manage_view(check=_may_see)
 def run_errors(request, pk: int):
-    """The run's error report (values of personal fields are masked); the download is access-logged."""
-    run = services.run_in_view(request.user, pk)
-    if not run.error_report or not default_storage.exists(run.error_report):
-        raise Http404
-    audit.log_access(AccessKind.EXPORT, request.get_full_path(), detail=f"datahub.run {run.pk} error report",
-                     method="GET", status=200)
-    suffix = PurePath(run.error_report).suffix
-    return FileResponse(default_storage.open(run.error_report, "rb"), as_attachment=True,
+    run, report, suffix = services.open_error_report(request.user, pk, request.get_full_path())
+    return FileResponse(report, as_attachment=True,
                         filename=_("%(dataset)s run %(run)s errors") % {"dataset": run.dataset.name, "run": run.pk}
                         + suffix)
 

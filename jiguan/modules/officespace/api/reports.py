@@ -5,7 +5,6 @@ and those below); every action is the service the portal calls, so the same rule
 
 from __future__ import annotations
 
-import tempfile
 from datetime import datetime
 
 from django.http import FileResponse, HttpRequest
@@ -17,9 +16,7 @@ from jiguan.api.pagination import Page, PageQuery, paginate, sort_by
 from jiguan.api.queries import get_or_404
 from jiguan.api.schemas import Choice, Input, RegionRef, choice
 from jiguan.api.timeline import TimelineOut, timeline_of
-from jiguan.core import audit
 from jiguan.core.excel import XLSX_CONTENT_TYPE
-from jiguan.core.models.audit import AccessKind
 from jiguan.core.models.org import region_key
 from jiguan.core.scoping import scoped
 from jiguan.core.services.base import require
@@ -256,11 +253,7 @@ def return_report(request: HttpRequest, report_id: int, payload: ReturnIn):
                 XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}})
 def download_report(request: HttpRequest, report_id: int):
     report = get_or_404(_reports(request.auth), pk=report_id)
-    spool = tempfile.TemporaryFile(suffix=".xlsx")
-    services.write_workbook(report, spool)
-    spool.seek(0)
-    audit.log_access(AccessKind.EXPORT, request.get_full_path(), detail=f"officespace.report {report.pk}",
-                     method="GET", status=200)
+    spool = services.workbook_for_download(report, request.get_full_path())
     return FileResponse(spool, as_attachment=True, filename=services.workbook_name(report),
                         content_type=XLSX_CONTENT_TYPE)
 

@@ -10,6 +10,7 @@ report below it has not been accepted.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -19,9 +20,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
-from jiguan.core import notify
+from jiguan.core import audit, notify
 from jiguan.core.errors import NotAllowed, StateError
 from jiguan.core.models import OrgUnit, Person, Region
+from jiguan.core.models.audit import AccessKind
 from jiguan.core.models.org import Level, PersonStatus, UnitKind
 from jiguan.core.services.base import get_in_scope, require
 from jiguan.core.services.common import (
@@ -663,6 +665,15 @@ HEADER_ROW = 4  # rows 1–3: title, 表号 · 填报单位 · 年度 · 计量�
 def workbook_name(report: StatisticsReport) -> str:
     suffix = "" if not is_draft(report) else _("(draft)")
     return f"{_label(report)}{suffix}.xlsx"
+
+
+def workbook_for_download(report: StatisticsReport, address: str):
+    """The report's workbook in a temporary file, rewound; the download is access-logged."""
+    spool = tempfile.TemporaryFile(suffix=".xlsx")
+    write_workbook(report, spool)
+    spool.seek(0)
+    audit.log_access(AccessKind.EXPORT, address, detail=f"officespace.report {report.pk}", method="GET", status=200)
+    return spool
 
 
 def write_workbook(report: StatisticsReport, target) -> None:

@@ -6,8 +6,6 @@ Every action is a service call; the buttons shown follow ``reports.allowed_actio
 
 from __future__ import annotations
 
-import tempfile
-
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -15,10 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from jiguan.core import audit
 from jiguan.core.excel import XLSX_CONTENT_TYPE
 from jiguan.core.listing import ChoiceFilter, Column, ListSpec
-from jiguan.core.models.audit import AccessKind
 from jiguan.core.scoping import scoped
 from jiguan.core.services.base import get_in_scope
 from jiguan.core.statemachine import timeline
@@ -199,11 +195,7 @@ def report_return(request, pk: int):
 @manage_view(SUPERVISE)
 def report_excel(request, pk: int):
     report = _report(request, pk)
-    spool = tempfile.TemporaryFile(suffix=".xlsx")
-    services.write_workbook(report, spool)
-    spool.seek(0)
-    audit.log_access(AccessKind.EXPORT, request.get_full_path(), detail=f"officespace.report {report.pk}",
-                     method="GET", status=200)
+    spool = services.workbook_for_download(report, request.get_full_path())
     return FileResponse(spool, as_attachment=True, filename=services.workbook_name(report),
                         content_type=XLSX_CONTENT_TYPE)
 
