@@ -41,6 +41,8 @@ test: setup
 bench: setup
 	$(PY) bench/api.py
 	$(PY) bench/officespace.py
+	$(PY) bench/monitor.py
+	$(PY) bench/ingest.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -10,12 +10,18 @@ from typing import Annotated, Generic, Literal, TypeVar
 from django.db.models import QuerySet
 from django.utils.translation import gettext_noop as N_
 from ninja import Field, Schema
+from pydantic import BaseModel
+
+from jiguan.core.statements import Selection
 
 MAX_PAGE_SIZE = 100
 T = TypeVar("T")
 
 
-class PageQuery(Schema):
+# Query parameters arrive as a plain dict: a pydantic model validates them in pydantic-core, without the
+# per-object attribute getter of ninja's ``Schema`` (the OpenAPI parameters are the same). A comment, not a
+# docstring: a docstring would become the schema's description.
+class PageQuery(BaseModel):
     page: int = Field(1, ge=1, title=N_("Page"), description="页码，从 1 开始")
     page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE, title=N_("Page size"), description="每页条数，1–100")
 
@@ -43,15 +49,22 @@ def sort_by(orderings: Mapping[str, tuple[str, ...]]):
     ]
 
 
-def paginate(queryset: QuerySet, query: PageQuery, ordering: tuple[str, ...], *, count: bool = False) -> dict:
-    """One page of ``queryset`` in ``ordering``. ``count``: add ``total`` (one COUNT query)."""
+def paginate(source: QuerySet | Selection, query: PageQuery, ordering: tuple[str, ...], *, count: bool = False) -> dict:
+    """One page of ``source`` in ``ordering``. ``count``: add ``total`` (one COUNT query). A ``Selection``
+    is read through its shape's compiled statement (``jiguan.core.statements``)."""
     start = (query.page - 1) * query.page_size
-    rows = list(queryset.order_by(*ordering)[start : start + query.page_size + 1])
-    wants_total = count or getattr(query, "with_total", False)
+    stop = start + query.page_size + 1
+    if isinstance(source, Selection):
+        rows = source.rows(ordering, start, stop)
+    else:
+        rows = list(source.order_by(*ordering)[start:stop])
+    total = None
+    if count or getattr(query, "with_total", False):
+        total = (source.queryset() if isinstance(source, Selection) else source).count()
     return {
         "items": rows[: query.page_size],
         "page": query.page,
         "page_size": query.page_size,
         "has_next": len(rows) > query.page_size,
-        "total": queryset.count() if wants_total else None,
+        "total": total,
     }

@@ -6,6 +6,10 @@ misspelt field name is reported instead of being lost.
 
 from __future__ import annotations
 
+from functools import cache
+
+from django.db.models import Choices
+from django.utils.translation import get_language
 from ninja import Field, Schema
 from pydantic import BaseModel, ConfigDict
 
@@ -64,6 +68,17 @@ class Choice(Schema):
 def choice(model_instance, field: str) -> dict:
     """``{"code", "label"}`` for a choices field of a model instance."""
     return {"code": getattr(model_instance, field), "label": str(getattr(model_instance, f"get_{field}_display")())}
+
+
+def choice_labels(choices: type[Choices]) -> dict[str, str]:
+    """``{code: label}`` of a choices class in the active language, for rows built as dicts: translated
+    once per language and process (catalogues do not change while it runs), not once per row."""
+    return _labels(choices, get_language())
+
+
+@cache
+def _labels(choices: type[Choices], language: str | None) -> dict[str, str]:
+    return {code: str(label) for code, label in choices.choices}  # ``language`` is the active one
 
 
 class Row(BaseModel):

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "jiguan.monitor",  # 综合运行监测中心
     # The N business modules; each registers itself in the module registry.
     "jiguan.modules.officespace",
+    "jiguan.modules.housing",
 ] + env_list("JIGUAN_EXTRA_APPS")
 
 MIDDLEWARE = [

@@ -64,7 +64,7 @@ def remembered(key: tuple, load):
 
 def fresh_copy(account):
     """Each request gets its own Account object: per-request state stored on it must not leak."""
-    clone = copy.copy(account)
+    clone = type(account).__new__(type(account))  # as copy.copy() does, without copying what is replaced
     clone.__dict__ = {k: v for k, v in account.__dict__.items() if not k.startswith("_grant")}
     clone._state = copy.copy(account._state)
     return clone

@@ -41,14 +41,29 @@ class RequestContextMiddleware:
         return response
 
 
+def not_user_activity(view):
+    """Mark a view whose requests a page sends by itself (a screen polling its data): they do not count as
+    the user's activity, so they do not keep an unattended session alive against the idle timeout."""
+    view.not_user_activity = True
+    return view
+
+
+def _is_user_activity(request) -> bool:
+    match = getattr(request, "resolver_match", None)  # set once the URL is resolved
+    return not (match and getattr(match.func, "not_user_activity", False))
+
+
 class IdleTimeoutMiddleware:
-    """Log out a session idle for longer than SESSION_IDLE_TIMEOUT (等保: 30 minutes)."""
+    """Log out a session idle for longer than SESSION_IDLE_TIMEOUT (等保: 30 minutes). The last-seen time
+    is refreshed after the response, once the view is known: requests of views marked
+    ``not_user_activity`` leave it as it is."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        refresh_at = None
         if user is not None and user.is_authenticated:
             request.audit_context.actor = user
             now = timezone.now().timestamp()
@@ -62,9 +77,14 @@ class IdleTimeoutMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)  # the API answers 401 to the now anonymous request
                 return redirect_page(request, url_with_next("core:login", request.get_full_path(), timeout=1))
-            if now - last_seen >= LAST_SEEN_RESOLUTION or SESSION_LAST_SEEN not in request.session:
-                request.session[SESSION_LAST_SEEN] = now
-        return self.get_response(request)
+            if SESSION_LAST_SEEN not in request.session:
+                request.session[SESSION_LAST_SEEN] = now  # the idle clock starts whatever the request
+            elif now - last_seen >= LAST_SEEN_RESOLUTION:
+                refresh_at = now
+        response = self.get_response(request)
+        if refresh_at is not None and _is_user_activity(request) and request.user.is_authenticated:
+            request.session[SESSION_LAST_SEEN] = refresh_at
+        return response
 
 
 class SignInGate:

@@ -190,13 +190,22 @@ def has_permission(user, permission: str) -> bool:
 
 def scoped(queryset: models.QuerySet, user, permission: str) -> models.QuerySet:
     """Rows of ``queryset`` the user may reach through ``permission``; none if no role grants it."""
-    spec = scope_spec(queryset.model)
+    condition = scope_q(queryset.model, user, permission)
+    if condition is NOTHING:
+        return queryset.none()
+    return queryset.filter(condition) if condition else queryset
+
+
+def scope_q(model: type[models.Model], user, permission: str) -> Q:
+    """``scoped()`` as a condition, for reads that are not built as a QuerySet (``statements.Selection``):
+    ``Q()`` for every row, ``NOTHING`` without a grant."""
+    spec = scope_spec(model)
     grants = grants_for(user, permission)
     if not grants:
-        return queryset.none()
+        return NOTHING
     if spec == PUBLIC or any(g.scope == Scope.ALL for g in grants):
-        return queryset
-    return queryset.filter(_any(g.q(spec, user) for g in grants))
+        return Q()
+    return _any(g.q(spec, user) for g in grants)
 
 
 def scope_condition(user, permission: str, column: str = "org_path") -> tuple[str, list]:

@@ -32,6 +32,8 @@ SPEC = registry.register(
                     MenuItem(_("Alert rules"), "manage:monitor:alert_rules", "adjustments-alt", VIEW),
                     MenuItem(_("Silences"), "manage:monitor:silences", "bell-off", VIEW),
                     MenuItem(_("Cost ledger"), "manage:monitor:costs", "report-money", VIEW),
+                    MenuItem(_("Big screen"), "screen:home", "device-desktop", VIEW),
+                    MenuItem(_("Display tokens"), "manage:monitor:display_tokens", "key", MANAGE),
                     MenuItem(_("Platform health"), "manage:monitor:health", "heart-rate-monitor", PLATFORM),
                     MenuItem(_("Security watch"), "manage:monitor:security", "shield-lock", SECURITY),
                 ),

@@ -3,6 +3,7 @@ and the full values come only from ``POST /people/{id}/reveal``, which is access
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_noop as N_
 from ninja import Field, Query, Router, Schema
@@ -11,12 +12,14 @@ from ninja.responses import Status
 from jiguan.core.crypto import mask_id_number, mask_phone
 from jiguan.core.models import Person
 from jiguan.core.models.org import Gender, PersonStatus
-from jiguan.core.scoping import has_permission, scoped
+from jiguan.core.scoping import has_permission, scope_q, scoped
 from jiguan.core.services import org
+from jiguan.core.statements import Selection
 
 from ..pagination import CountedPageQuery, Page, paginate, sort_by
 from ..queries import get_or_404
-from ..schemas import ChoiceRow, Input, Row, UnitRow
+from ..responses import validated_once
+from ..schemas import ChoiceRow, Input, Row, UnitRow, choice_labels
 
 router = Router()
 
@@ -29,7 +32,6 @@ PERSON_ORDER = {
     "-name": ("-name", "-id"),
     "-created_at": ("-created_at", "-id"),
 }
-STATUS_LABELS = dict(PersonStatus.choices)
 # The list reads plain values (no model instances) and builds rows as dicts: it is the busiest endpoint.
 LIST_VALUES = (
     "id", "name", "gender", "title", "status", "unit_id", "unit__name", "department_id", "department__name",
@@ -101,25 +103,27 @@ class PersonPatchIn(Input):
 def visible_people(user):
     """People the user may look up: their ``core.view_people`` scope; for someone without it (staff),
     their own record through the service permission, whose scope is "self"."""
-    permission = VIEW_PEOPLE if has_permission(user, VIEW_PEOPLE) else OWN_RECORD
-    return scoped(Person.objects.all(), user, permission)
+    return scoped(Person.objects.all(), user, _people_permission(user))
+
+
+def _people_permission(user) -> str:
+    return VIEW_PEOPLE if has_permission(user, VIEW_PEOPLE) else OWN_RECORD
 
 
 @router.get("", response=Page[PersonOut], summary="人员列表（不含身份证号、手机号）")
+@validated_once
 def list_people(request: HttpRequest, query: Query[PersonFilter]):
-    people = visible_people(request.auth)
-    if query.unit is not None:
-        people = people.filter(unit_id=query.unit)
-    if query.department is not None:
-        people = people.filter(department_id=query.department)
+    where = scope_q(Person, request.auth, _people_permission(request.auth))
+    for lookup, value in (("unit_id", query.unit), ("department_id", query.department), ("rank_id", query.rank)):
+        if value is not None:
+            where &= Q(**{lookup: value})
     if query.status:
-        people = people.filter(status=query.status)
-    if query.rank is not None:
-        people = people.filter(rank_id=query.rank)
+        where &= Q(status=query.status)
     if query.q:
-        people = people.filter(name__startswith=query.q.strip())
-    page = paginate(people.values(*LIST_VALUES), query, PERSON_ORDER[query.sort])
-    page["items"] = [_row(values) for values in page["items"]]
+        where &= Q(name__startswith=query.q.strip())
+    page = paginate(Selection(Person, where, LIST_VALUES), query, PERSON_ORDER[query.sort])
+    labels = choice_labels(PersonStatus)
+    page["items"] = [_row(values, labels) for values in page["items"]]
     return page
 
 
@@ -150,13 +154,13 @@ def reveal_person(request: HttpRequest, person_id: int):
     return org.reveal_personal_data(request.auth, person_id, request.path)
 
 
-def _row(values: dict) -> dict:
+def _row(values: dict, status_labels: dict[str, str]) -> dict:
     return {
         "id": values["id"],
         "name": values["name"],
         "gender": values["gender"],
         "title": values["title"],
-        "status": {"code": values["status"], "label": str(STATUS_LABELS.get(values["status"], values["status"]))},
+        "status": {"code": values["status"], "label": status_labels.get(values["status"], values["status"])},
         "unit": {"id": values["unit_id"], "name": values["unit__name"]},
         "department": _ref(values["department_id"], values["department__name"]),
         "rank": _ref(values["rank_id"], values["rank__name"]),
@@ -169,5 +173,5 @@ def _ref(pk: int | None, name: str | None) -> dict | None:
 
 def _detail(user, person_id: int) -> dict:
     values = get_or_404(visible_people(user).values(*LIST_VALUES, "id_number", "phone"), pk=person_id)
-    return {**_row(values), "id_number_masked": mask_id_number(values["id_number"]),
+    return {**_row(values, choice_labels(PersonStatus)), "id_number_masked": mask_id_number(values["id_number"]),
             "phone_masked": mask_phone(values["phone"])}

@@ -146,3 +146,17 @@ def test_people_list_query_count_does_not_grow_with_rows(api, admin_token, org, 
     # token lookup, grants, the page itself, and the access-log append (transaction, head row, insert, head update)
     with django_assert_max_num_queries(9):
         api.get("/people", token=admin_token)
+
+
+def test_a_changed_grant_reaches_the_next_list_at_once(api, admin_token, region_admin, org, outsider):
+    """Lists of the same shape share one compiled statement; the scope in it is still each request's own."""
+    in_donghu = make_person(org["donghu"]).pk
+    assert in_donghu in ids(api.get("/people", params={"page_size": 100}, token=admin_token))
+    # Re-anchored on 财政局 with the unit-and-below scope: 东湖区 is out of reach from the next request on.
+    assignment = RoleAssignment.objects.get(account=region_admin)
+    assignment.role = Role.objects.get(code="unit_admin")
+    assignment.unit = org["finance"]
+    assignment.save()
+    after = ids(api.get("/people", params={"page_size": 100}, token=admin_token))
+    assert in_donghu not in after and outsider.pk not in after
+    assert after == set(Person.objects.filter(org_path__startswith=org["finance"].org_path).values_list("id", flat=True))

@@ -7,18 +7,19 @@ import calendar
 import re
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from ..errors import ValidationFailed
 
 MAX_AREA = Decimal("99999999.99")  # ㎡: what a DecimalField(10, 2) holds
+MAX_YUAN = Decimal("1000000000000")
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -143,6 +144,28 @@ def square_metres(errors: Errors, field: str, value, *, label: str, required: bo
         return None
     return number
 
+
+def yuan(errors: Errors, field: str, value, *, label: str, allow_zero: bool = False) -> Decimal | None:
+    """An amount of yuan with at most two decimals (fen): greater than 0, or 0 too with ``allow_zero``."""
+    if value in (None, ""):
+        errors.add(field, _("Please fill in %(field)s.") % {"field": label})
+        return None
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite() or amount.as_tuple().exponent < -2:
+        errors.add(field, _("%(field)s must be a number of yuan with at most two decimals, such as 1280.50.")
+                   % {"field": label})
+    elif not (0 <= amount if allow_zero else 0 < amount) or amount >= MAX_YUAN:
+        errors.add(field, (_("%(field)s must be 0 or more and less than one trillion yuan.") if allow_zero
+                           else _("%(field)s must be greater than 0 and less than one trillion yuan."))
+                   % {"field": label})
+    else:
+        return amount
+    return None
+
+
 def bounded_int(errors: Errors, field: str, value, *, label: str, low: int, high: int) -> int:
     number = positive_int(errors, field, value, label=label)
     if field not in errors and not low <= number <= high:
@@ -163,6 +186,18 @@ def date_value(errors: Errors, field: str, value, *, label: str) -> date | None:
     if parsed is None:
         errors.add(field, _("%(field)s must be a date such as 2026-03-01.") % {"field": label})
     return parsed
+
+
+def date_time_value(errors: Errors, field: str, value, *, label: str) -> datetime | None:
+    """A moment (``datetime`` or ``YYYY-MM-DD HH:MM``, in the current time zone unless it says otherwise)."""
+    try:
+        moment = value if isinstance(value, datetime) else parse_datetime(str(value or ""))
+    except ValueError:  # well formed but impossible, such as 2026-02-30 08:00
+        moment = None
+    if moment is None:
+        errors.add(field, _("%(field)s must be a date and time such as 2026-03-01 08:00.") % {"field": label})
+        return None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def refuse_unknown_fields(changes: dict, allowed: set[str]) -> None:

@@ -171,6 +171,16 @@ def test_seed_is_refused_outside_demo_mode(settings):
 
 
 @pytest.mark.django_db
+def test_unknown_module_is_refused_before_anything_is_seeded(settings):
+    settings.DEMO = True
+    units = OrgUnit.objects.count()
+    with pytest.raises(CommandError, match="没有这些模块的演示数据:nosuch") as refused:
+        call_command("seed", scale="demo", modules="officespace,nosuch", stdout=StringIO(), stderr=StringIO())
+    assert "officespace" in str(refused.value)  # the known codes are listed
+    assert OrgUnit.objects.count() == units
+
+
+@pytest.mark.django_db
 def test_progress_and_summary_are_reported(seeded):
     out, err = seeded
     assert "人员 people" in err and "100%" in err

@@ -550,10 +550,12 @@ def trend(dataset) -> list[dict]:
 # --- Quality measures ----------------------------------------------------------------------------------
 
 
-def measure(con, run, *, staged: str, good: str, rejected_rows: int) -> None:
+def measure(con, run, *, staged: str, good: str, rejected_rows: int, cleaned: bool = False) -> None:
     """Record this run's quality measures (completeness, validity, uniqueness, consistency, timeliness).
 
-    completeness: filled cells ÷ all cells of the schema's columns, over every row as read;
+    completeness: filled cells ÷ all cells of the schema's columns, over every row as read (``cleaned``: the
+    cells of ``staged`` were cleaned, so an empty one is NULL and a cell the cleaning kept counts as filled,
+    as the required check counts it; else a cell of blanks is empty too);
     validity: rows passing validation ÷ rows read; uniqueness: distinct keys (the unique columns together,
     else whole rows) ÷ rows read; consistency: values agreeing with master data ÷ values checked by
     ``reconcile`` (100 when none was); timeliness: see ``PERIODS``. Each is 100 for an empty run.
@@ -563,7 +565,7 @@ def measure(con, run, *, staged: str, good: str, rejected_rows: int) -> None:
     [(rows,)] = con.execute(f"SELECT count(*) FROM {_table_name(staged)}").fetchall()  # noqa: S608
     [(kept,)] = con.execute(f"SELECT count(*) FROM {_table_name(good)}").fetchall()  # noqa: S608
     scores = {
-        "completeness": _completeness(con, staged, fields, present, rows),
+        "completeness": _completeness(con, staged, fields, present, rows, cleaned),
         "validity": _percent(rows - rejected_rows, rows),
         "uniqueness": _uniqueness(con, staged, fields, present, rows),
         "timeliness": timeliness(run),
@@ -578,11 +580,13 @@ def measure(con, run, *, staged: str, good: str, rejected_rows: int) -> None:
         measured.save()
 
 
-def _completeness(con, staged: str, fields: list[DatasetField], present: set, rows: int) -> Decimal:
+def _completeness(con, staged: str, fields: list[DatasetField], present: set, rows: int, cleaned: bool) -> Decimal:
     names = [f.name for f in fields if f.name in present and COLUMN.match(f.name)]
     if not names:
         return _percent(0, rows * len(fields))
-    filled = " + ".join(f"count(NULLIF(trim(CAST(\"{n}\" AS VARCHAR)), ''))" for n in names)
+    # Trimming every cell costs more than the rest of the measures together; cleaned cells need none.
+    cell = '"{}"' if cleaned else "NULLIF(trim(CAST(\"{}\" AS VARCHAR)), '')"
+    filled = " + ".join(f"count({cell.format(n)})" for n in names)
     [(count,)] = con.execute(f"SELECT {filled} FROM {_table_name(staged)}").fetchall()  # noqa: S608
     return _percent(count, rows * len(fields))
 

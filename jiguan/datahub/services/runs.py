@@ -481,7 +481,7 @@ def _pipeline(con: duckdb.DuckDBPyConnection, run: Run, work: Path) -> None:
         _report(con, plan, work)
     refusal = _over_limit(run.dataset, rows_in, rejected, good)
     if refusal or run.hold:  # a held run is reconciled when a reviewer accepts it
-        quality.measure(con, run, staged="clean", good="good", rejected_rows=rejected)
+        quality.measure(con, run, staged="clean", good="good", rejected_rows=rejected, cleaned=True)
         if refusal:
             _finish(run, RS.ABORTED, "aborted", failure=refusal)
         else:
@@ -489,7 +489,8 @@ def _pipeline(con: duckdb.DuckDBPyConnection, run: Run, work: Path) -> None:
         return
     _advance(run, RS.RECONCILING)
     quality.reconcile(con, run, "good")
-    quality.measure(con, run, staged="clean", good="good", rejected_rows=rejected)  # after: it reads the agreement
+    # After reconciling: the measures read its agreement.
+    quality.measure(con, run, staged="clean", good="good", rejected_rows=rejected, cleaned=True)
     _advance(run, RS.PUBLISHING)
     _publish(con, run, plan, good)
 

@@ -1,7 +1,7 @@
 """Each validation rule and each cleaning form, through the whole pipeline: good values are published
 (cleaned), bad ones are rejected with the row, column, value, rule and a Chinese message in the report."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -126,6 +126,36 @@ def test_personal_values_are_masked_in_the_report(owner, ingest):
     run = ingest(dataset, [["a", person_id(4)], ["b", wrong]], ["序号", "取值"])
     [(_row, _column, value, _rule, _message)] = report_rows(run)
     assert value.startswith(wrong[:3]) and value.endswith(wrong[-2:]) and "*" in value and wrong not in value
+
+
+def test_the_sql_id_number_check_agrees_with_the_python_one(owner):
+    """Every check character for a spread of bodies (so each three-digit group's lookup is read at many
+    values), impossible birth dates and malformed numbers: the SQL check accepts exactly what
+    ``validate_id_number`` accepts (of values already cleaned: half-width, upper case)."""
+    import duckdb
+    from django.core.exceptions import ValidationError
+
+    from jiguan.core.validators import validate_id_number
+
+    regions = ["360102", "110101", "440305", "650102", "360429"]
+    births = [(date(1950, 1, 1) + timedelta(days=n * 97)).strftime("%Y%m%d") for n in range(60)] + ["19990230"]
+    bodies = [f"{regions[n % 5]}{birth}{n * 37 % 1000:03d}" for n, birth in enumerate(births * 5)]
+    numbers = [body + check for body in bodies for check in "0123456789X"]
+    numbers += ["3601021990010100", "36010219900101001XX", "3601021990010100AX", "", "ABC"]
+    con = duckdb.connect()
+    rules.install(con)
+    got = dict(con.execute("SELECT s, coalesce(jg_id_ok(s), false) FROM unnest(?::VARCHAR[]) AS t(s)",
+                           [numbers]).fetchall())
+
+    def valid(number):
+        try:
+            validate_id_number(number)
+        except ValidationError:
+            return False
+        return True
+
+    assert got == {n: valid(n) for n in numbers}
+    assert sum(got.values()) == 60 * 5  # one check character for each body with a real birth date
 
 
 def test_a_pattern_is_checked_before_it_is_used():

@@ -1,13 +1,16 @@
 """The fast paths of the pipeline keep its verdicts: values cleaned and checked once per distinct raw value
 (memo tables) give every row the same result as a per-row pass would; the uniqueness check taken before
 exact duplicates are dropped flags the same rows; the SM3 digest computed while staging loads the input is
-the input's; a CSV that DuckDB refuses as UTF-8 is read as GBK."""
+the input's; a CSV that DuckDB refuses as UTF-8 is read as GBK; completeness counted on the cleaned cells
+counts what the required check counts."""
+
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jiguan.core.crypto import sm3_hex
-from jiguan.datahub.models import Run
+from jiguan.datahub.models import QualityMeasure, Run
 from jiguan.datahub.services import runs
 
 from .runs_world import HEADERS, build, csv_upload, person_id, person_row, published, report_rows
@@ -66,6 +69,16 @@ def test_uniqueness_ignores_exact_duplicates_and_flags_the_later_variants(go, w)
     assert (run.rows_in, run.rows_duplicate, run.rows_rejected, run.rows_out) == (5, 2, 1, 2)
     assert [(r[0], r[3]) for r in report_rows(run)] == [(4, "文件内唯一")]
     assert [r["name"] for r in published(w.persons)] == ["张1", "张2"]
+
+
+def test_completeness_counts_the_cells_the_cleaning_keeps(go, w):
+    """Blank cells (spaces, an ideographic space, nothing) are empty whatever their column; 2 rows × 7 columns
+    with 4 of them blank: 10 of 14 filled."""
+    rows = [person_row(1, w.finance, 性别=" ", 出生日期="\u3000"),
+            person_row(2, w.finance, 月工资="", 绩效工资="  ")]
+    run = go(w.jx_admin, w.persons, csv_upload(rows))
+    assert (run.state, run.rows_rejected) == ("published", 0)
+    assert QualityMeasure.objects.get(run=run).completeness == Decimal("71.43")
 
 
 def test_the_sm3_digest_is_the_inputs_and_a_refused_duplicate_has_one_too(go, w):

@@ -99,6 +99,8 @@ class AlertRule(TrackedModel):
     def save(self, *args, **kwargs):
         self.org_path = self.region.key
         super().save(*args, **kwargs)
+        rank = SEVERITY_RANK[self.severity]
+        self.alerts.exclude(severity_rank=rank).update(severity_rank=rank)  # a changed severity re-sorts them
 
 
 class AlertState(models.TextChoices):
@@ -202,6 +204,9 @@ class Alert(TrackedModel):
     event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                               verbose_name=_("event"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The rule's severity as a sort key (1 = critical), kept here so that "most severe first" is an
+    # index scan rather than a sort of every firing alert; the rule keeps it in step (``AlertRule.save``).
+    severity_rank = models.PositiveSmallIntegerField(editable=False)
 
     data_scope = ScopeSpec(paths=("org_path",), units=("unit",))
 
@@ -212,9 +217,18 @@ class Alert(TrackedModel):
             models.UniqueConstraint(fields=["fingerprint"], condition=Q(state__in=("pending", "firing")),
                                     name="monitor_alert_one_open"),
         ]
-        indexes = [models.Index(fields=["rule", "state"], name="monitor_alert_rule_state")]
+        indexes = [
+            models.Index(fields=["rule", "state"], name="monitor_alert_rule_state"),
+            # The firing alerts, most severe and newest first (dashboards, the big screen): read in index order.
+            models.Index(fields=["state", "severity_rank", "-fired_at", "-id"], name="monitor_alert_by_severity"),
+        ]
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        if self.severity_rank is None:
+            self.severity_rank = SEVERITY_RANK[self.rule.severity]
+        super().save(*args, **kwargs)

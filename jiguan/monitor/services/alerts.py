@@ -16,11 +16,10 @@ from statistics import mean, median
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When, Window
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from jiguan.core.errors import StateError
@@ -33,13 +32,21 @@ from jiguan.core.services.base import get_in_scope, require
 from jiguan.core.services.common import key_prefixes, region_chain, use_case
 from jiguan.core.services.events import OPEN_STATES as EVENT_OPEN_STATES
 from jiguan.core.services.events import open_event, settle_event
-from jiguan.core.services.inputs import Errors, bounded_int, choice, find, refuse_unknown_fields, text, unique
+from jiguan.core.services.inputs import (
+    Errors,
+    bounded_int,
+    choice,
+    date_time_value,
+    find,
+    refuse_unknown_fields,
+    text,
+    unique,
+)
 from jiguan.core.statemachine import StateMachine, record
 
 from ..models import KpiSnapshot
 from ..models.alerts import (
     OPEN_ALERT_STATES,
-    SEVERITY_RANK,
     Alert,
     AlertRoute,
     AlertRule,
@@ -86,12 +93,9 @@ def action_labels() -> dict[str, str]:
 
 
 def visible_alerts(user) -> QuerySet:
-    """Alerts in the user's scope, with ``severity_rank`` (1 = critical) for sorting."""
-    rank = Case(*(When(rule__severity=s, then=Value(n)) for s, n in SEVERITY_RANK.items()),
-                output_field=IntegerField())
+    """Alerts in the user's scope (sort by ``severity_rank``, 1 = critical, for "most severe first")."""
     return (scoped(Alert.objects.all(), user, VIEW)
-            .select_related("rule", "region", "unit", "event__assignee_unit", "silence")
-            .annotate(severity_rank=rank))
+            .select_related("rule", "region", "unit", "event__assignee_unit", "silence"))
 
 
 def visible_rules(user) -> QuerySet:
@@ -614,8 +618,9 @@ def create_silence(user, *, region_code, reason, ends_at, starts_at=None, unit_i
     if category:
         _one_of(errors, "category", category, _("category"), categories())
     now = timezone.now()
-    starts = _moment(errors, "starts_at", starts_at, _("start time")) if starts_at not in (None, "") else now
-    ends = _moment(errors, "ends_at", ends_at, _("end time"))
+    starts = (date_time_value(errors, "starts_at", starts_at, label=_("start time"))
+              if starts_at not in (None, "") else now)
+    ends = date_time_value(errors, "ends_at", ends_at, label=_("end time"))
     if starts and ends and not (ends > max(starts, now) and ends - starts <= MAX_SILENCE):
         errors.add("ends_at", _("The end time must be in the future, after the start, and at most 90 days later."))
     reason = text(errors, "reason", reason, label=_("reason"), max_length=500, min_length=2)
@@ -635,14 +640,6 @@ def expire_silence(user, silence_id) -> Silence:
     silence.ends_at = now
     silence.save()
     return silence
-
-
-def _moment(errors: Errors, field_name: str, value, label: str) -> datetime | None:
-    moment = value if isinstance(value, datetime) else parse_datetime(str(value or ""))
-    if moment is None:
-        errors.add(field_name, _("%(field)s must be a date and time such as 2026-03-01 08:00.") % {"field": label})
-        return None
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 def _unit_in(errors: Errors, user, region: Region | None, unit_id, field_name: str) -> OrgUnit | None:

@@ -353,6 +353,23 @@ def test_each_bureau_sees_the_alerts_of_its_region_and_a_unit_its_own(w):
         services.get_alert(w.dh_admin, Alert.objects.get(unit=w.jiujiang).pk)
 
 
+def test_firing_alerts_come_most_severe_first_and_follow_a_change_of_severity(w):
+    major = threshold_rule(code="t.major")
+    critical = threshold_rule(code="t.critical", severity="critical", threshold=Decimal(15))
+    snap(w.finance, 20, T0)
+    snap(w.dh_unit, 12, T0)  # above the major rule's threshold only
+    services.evaluate_all(T0)
+
+    def ranked():
+        return [(f["place"], f["severity"]) for f in services.firing(w.nc_admin)]
+
+    assert ranked() == [("南昌市财政局", "critical"), ("东湖区财政局", "major"), ("南昌市财政局", "major")]
+    services.update_rule(w.nc_admin, critical.pk, severity="info")
+    assert set(Alert.objects.filter(rule=critical).values_list("severity_rank", flat=True)) == {4}
+    assert ranked() == [("东湖区财政局", "major"), ("南昌市财政局", "major"), ("南昌市财政局", "info")]
+    assert set(Alert.objects.filter(rule=major).values_list("severity_rank", flat=True)) == {2}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_evaluations_at_once_raise_one_alert_and_one_event():
     w = build_world()

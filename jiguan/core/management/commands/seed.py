@@ -9,6 +9,7 @@ from jiguan.core.demo.org import SCALES
 from jiguan.core.demo.progress import ProgressBar
 from jiguan.core.demo.seeding import seed
 from jiguan.core.models import OrgUnit
+from jiguan.core.registry import registry
 
 
 class Command(BaseCommand):
@@ -23,13 +24,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing if the database already has units (for make run)."
         )
+        parser.add_argument(
+            "--modules", default=None, metavar="CODE,…",
+            help="Only these modules' demo data on top of the kernel's, e.g. housing,monitor (default: every module).",
+        )
 
-    def handle(self, *args, scale: str, if_empty: bool, **options):
+    def handle(self, *args, scale: str, if_empty: bool, modules: str | None = None, **options):
         if not (settings.DEMO or settings.DEBUG):
             raise CommandError(
                 "演示数据含有公开密码的账号,只能在演示或调试模式下导入(JIGUAN_DEMO=1)。"
                 " The demo accounts have a published password: seed runs only with JIGUAN_DEMO=1 or DEBUG=1."
             )
+        chosen = self._modules(modules)
         existing = OrgUnit.objects.count()
         if existing and if_empty:
             self.stdout.write(f"数据库已有 {existing} 个单位,跳过演示数据。 The database has units: seed skipped.")
@@ -40,7 +46,7 @@ class Command(BaseCommand):
                 f" The database already has {existing} units: seed only fills an empty database (--if-empty skips)."
             )
         started = time.monotonic()
-        summary = seed(scale, self._progress)
+        summary = seed(scale, self._progress, chosen)
         self.stdout.write(self.style.SUCCESS(
             f"演示数据已生成 Seeded ({scale}): {summary.agencies} 个单位 agencies, {summary.departments} 个内设机构 "
             f"departments, {summary.people} 名人员 people, {summary.accounts} 个演示账号 demo accounts "
@@ -48,6 +54,19 @@ class Command(BaseCommand):
         ))
         for line in summary.modules:
             self.stdout.write(f"  {line}")
+
+    @staticmethod
+    def _modules(codes: str | None) -> set[str] | None:
+        if codes is None:
+            return None
+        chosen = {code.strip() for code in codes.split(",") if code.strip()}
+        known = {spec.code for spec in registry if spec.demo_seeder}
+        if unknown := chosen - known:
+            raise CommandError(
+                f"没有这些模块的演示数据:{'、'.join(sorted(unknown))};可选:{'、'.join(sorted(known))}。"
+                f" No demo data for: {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}."
+            )
+        return chosen
 
     def _progress(self, label: str, total: int) -> ProgressBar:
         # The raw stream: the OutputWrapper would end every write with a newline, breaking the redraw.

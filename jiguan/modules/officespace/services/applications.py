@@ -42,7 +42,7 @@ from jiguan.core.services import approvals
 from jiguan.core.services.base import get_in_scope, require, require_path
 from jiguan.core.services.common import permission_holders, region_chain, use_case
 from jiguan.core.services.costs import post_cost
-from jiguan.core.services.inputs import Errors, choice, date_value, find, ids, square_metres, text
+from jiguan.core.services.inputs import Errors, choice, date_value, find, ids, square_metres, text, yuan
 from jiguan.core.statemachine import StateMachine, record, timeline
 
 from ..models import (
@@ -500,7 +500,7 @@ def _rent(user, errors: Errors, application: SpaceApplication, allocation: Space
     allocation.lessor = text(errors, "lessor", values.get("lessor"), label=_("lessor"), max_length=100)
     allocation.address = text(errors, "address", values.get("address"), label=_("address"), max_length=200)
     allocation.area = square_metres(errors, "area", values.get("area"), label=_("rented area"))
-    allocation.annual_rent = _money(errors, "annual_rent", values.get("annual_rent"), label=_("annual rent"))
+    allocation.annual_rent = yuan(errors, "annual_rent", values.get("annual_rent"), label=_("annual rent"))
     allocation.lease_start, allocation.lease_end = _lease(errors, values.get("lease_start"), values.get("lease_end"))
     errors.raise_if_any()
     allocation.save()
@@ -609,19 +609,6 @@ def _allocate_rooms(user, application: SpaceApplication, allocation: SpaceAlloca
     area = sum((room.usable_area for room in rooms), Decimal("0.00"))
     return _("%(n)d rooms, %(area)s ㎡, allocation document %(document)s") % {
         "n": len(rooms), "area": area, "document": document_no}
-
-
-def _money(errors: Errors, field: str, value, *, label: str) -> Decimal | None:
-    try:
-        amount = Decimal(str(value).strip()) if value not in (None, "") else None
-    except ArithmeticError:
-        amount = None
-    if amount is None or not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -2 \
-            or amount >= Decimal("1000000000000"):
-        errors.add(field, _("%(field)s must be an amount of yuan greater than 0, with at most two decimals.")
-                   % {"field": label})
-        return None
-    return amount
 
 
 def _lease(errors: Errors, start, end) -> tuple[date | None, date | None]:

@@ -11,7 +11,7 @@ aborting the rest."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -51,6 +51,7 @@ from jiguan.core.services.inputs import (
     square_metres,
     text,
     unique,
+    yuan,
 )
 from jiguan.core.statemachine import StateMachine, record
 
@@ -75,7 +76,6 @@ from ..models import (
 )
 from ..module import MANAGE, SUPERVISE, VIEW
 
-MAX_MONEY = Decimal("999999999999.99")  # yuan: what a DecimalField(14, 2) holds
 UNFINISHED_EVENT = "officespace.campaign_unfinished"
 EDITABLE = (TaskState.PENDING, TaskState.RETURNED)
 DIFFERING = (CheckResult.CORRECTED, CheckResult.MISSING, CheckResult.EXTRA)
@@ -448,7 +448,7 @@ def save_building_figures(user, row_id, *, book_area, book_value, certificate_at
     _editable_task(user, row.task_id)
     errors = Errors()
     row.book_area = square_metres(errors, "book_area", book_area, label=_("book area"), positive=False)
-    row.book_value = _money(errors, "book_value", book_value, label=_("book value"))
+    row.book_value = yuan(errors, "book_value", book_value, label=_("book value"), allow_zero=True)
     row.certificate_at_hand = _yes_no(errors, "certificate_at_hand", certificate_at_hand,
                                       label=_("certificate at hand"))
     row.certificate_matches = _yes_no(errors, "certificate_matches", certificate_matches,
@@ -462,18 +462,6 @@ def save_building_figures(user, row_id, *, book_area, book_value, certificate_at
     row.checked_by, row.checked_at = user, timezone.now()
     row.save()
     return row
-
-
-def _money(errors: Errors, field: str, value, *, label: str) -> Decimal | None:
-    try:
-        number = None if value in (None, "") else Decimal(str(value).strip())
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or number.as_tuple().exponent < -2 or not 0 <= number <= MAX_MONEY:
-        errors.add(field, _("%(field)s must be an amount in yuan of 0 or more, with at most two decimals.")
-                   % {"field": label})
-        return None
-    return number
 
 
 def _yes_no(errors: Errors, field: str, value, *, label: str, required: bool = True) -> bool | None:

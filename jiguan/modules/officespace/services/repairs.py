@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 
 from django.db.models import QuerySet
@@ -32,6 +32,7 @@ from jiguan.core.services.inputs import (
     ids,
     refuse_unknown_fields,
     text,
+    yuan,
 )
 from jiguan.core.statemachine import StateMachine, record
 
@@ -54,7 +55,6 @@ from ..module import MANAGE, SUPERVISE, VIEW
 from . import USE_SERVICE, set_room_state
 
 COST_CATEGORY = "大中修"  # the cost ledger's category for this module's repair works
-MAX_YUAN = Decimal("1000000000000")
 MAX_KWH = 10**10
 PLAN_YEARS_AHEAD = 5
 
@@ -248,25 +248,6 @@ def allowed_actions(user, request: RepairRequest) -> list[str]:
 
 
 # --- Input helpers ----------------------------------------------------------------------------------
-
-
-def yuan(errors: Errors, field: str, value, *, label: str) -> Decimal | None:
-    """An amount of yuan: a number greater than 0 with at most two decimals (fen)."""
-    if value in (None, ""):
-        errors.add(field, _("Please fill in %(field)s.") % {"field": label})
-        return None
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        amount = None
-    if amount is None or not amount.is_finite() or amount.as_tuple().exponent < -2:
-        errors.add(field, _("%(field)s must be a number of yuan with at most two decimals, such as 1280.50.")
-                   % {"field": label})
-    elif not 0 < amount < MAX_YUAN:
-        errors.add(field, _("%(field)s must be greater than 0 and less than one trillion yuan.") % {"field": label})
-    else:
-        return amount
-    return None
 
 
 def _set_fields(request: RepairRequest, errors: Errors, values: dict) -> list[Room] | None:

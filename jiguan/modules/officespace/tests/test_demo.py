@@ -24,7 +24,7 @@ def seeded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS, DEMO=True), \
             transaction.atomic():
         out = StringIO()
-        call_command("seed", scale="demo", stdout=out, stderr=StringIO())
+        call_command("seed", scale="demo", modules="officespace", stdout=out, stderr=StringIO())
         yield out.getvalue()
         transaction.set_rollback(True)
 

@@ -1,0 +1,68 @@
+"""省直周转住房管理 in the registry: permissions, menus, event types, KPIs, rules, datasets, role grants."""
+
+from django.utils.translation import gettext_lazy as _
+
+from jiguan.core.registry import KPI, Dataset, MenuItem, ModuleSpec, Permission, Rule, registry
+
+from . import monitoring
+
+VIEW = "housing.view"
+MANAGE_STOCK = "housing.manage_stock"
+CONFIRM = "housing.confirm"
+REVIEW = "housing.review"
+
+SPEC = registry.register(
+    ModuleSpec(
+        code="housing",
+        name=_("Staff housing"),
+        description=_("Turnover flats for staff: the stock, applications, the waiting list and offers."),
+        icon="home",
+        permissions=(
+            Permission(VIEW, _("View staff housing and applications")),
+            Permission(MANAGE_STOCK, _("Keep the housing stock: estates, buildings, flats and meters")),
+            Permission(CONFIRM, _("Confirm the unit's housing applications")),
+            Permission(REVIEW, _("Review eligibility, keep the waiting list and offer flats")),
+        ),
+        manage_menu=(
+            MenuItem(
+                _("Staff housing"), "manage:housing:flats", "home", VIEW,
+                children=(
+                    MenuItem(_("Flats"), "manage:housing:flats", "door", VIEW),
+                    MenuItem(_("Estates"), "manage:housing:estates", "building-estate", VIEW),
+                    MenuItem(_("Housing applications"), "manage:housing:applications", "file-plus", VIEW),
+                    MenuItem(_("Waiting list"), "manage:housing:waiting", "list-numbers", REVIEW),
+                    MenuItem(_("Offers"), "manage:housing:offers", "key", REVIEW),
+                    MenuItem(_("Waiting-list criteria"), "manage:housing:criteria", "adjustments", REVIEW),
+                ),
+            ),
+        ),
+        service_menu=(
+            MenuItem(_("Apply for a staff flat"), "service:housing:home", "home"),
+        ),
+        kpis=(
+            KPI("housing.vacancy_rate", _("Flats vacant"), "%", monitoring.vacancy_rate),
+            KPI("housing.occupancy_rate", _("Flats occupied or reserved"), "%", monitoring.occupancy_rate),
+            KPI("housing.waiting_length", _("People on the waiting list"), _("people"), monitoring.waiting_length),
+            KPI("housing.average_wait", _("Average wait on the list"), _("days"), monitoring.average_wait),
+        ),
+        rules=(
+            Rule("housing.flat_vacant_while_waiting", _("Flat vacant over 90 days while people wait"),
+                 monitoring.flats_vacant_while_waiting),
+        ),
+        # Applications and offers name people: personal data in the catalog.
+        datasets=(
+            Dataset("housing.estates", _("Housing estates"), "housing.Estate"),
+            Dataset("housing.flats", _("Staff flats"), "housing.Flat"),
+            Dataset("housing.applications", _("Housing applications"), "housing.Application", sensitivity="personal"),
+            Dataset("housing.offers", _("Flat offers"), "housing.Offer", sensitivity="personal"),
+        ),
+        manage_urls="jiguan.modules.housing.urls_manage",
+        service_urls="jiguan.modules.housing.urls_service",
+        api_router="jiguan.modules.housing.api.router",
+        demo_seeder="jiguan.modules.housing.demo.seed_demo",
+        role_grants={
+            "region_bureau_admin": (VIEW, MANAGE_STOCK, REVIEW, CONFIRM),
+            "unit_admin": (VIEW, CONFIRM),
+        },
+    )
+)

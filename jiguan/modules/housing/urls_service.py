@@ -1,0 +1,17 @@
+"""Service-portal pages of the module, mounted at ``/service/housing/`` behind the portal's gate."""
+
+from django.urls import path
+
+from .views import service
+
+app_name = "housing"
+
+urlpatterns = [
+    path("", service.home, name="home"),
+    path("apply/", service.apply, name="apply"),
+    path("applications/<int:pk>/", service.application, name="application"),
+    path("applications/<int:pk>/revise/", service.revise, name="revise"),
+    path("applications/<int:pk>/withdraw/", service.withdraw, name="withdraw"),
+    path("applications/<int:pk>/attachments/<int:attachment_pk>/", service.attachment, name="attachment"),
+    path("offers/<int:pk>/", service.offer, name="offer"),
+]
