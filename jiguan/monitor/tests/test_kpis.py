@@ -133,6 +133,9 @@ def test_demo_takes_a_pass_a_week_ago_and_one_now_but_not_at_province_scale(w):
     assert "a week ago and now" in seed_demo("demo", random.Random(1))
     moments = list(KpiSnapshot.objects.order_by("taken_at").values_list("taken_at", flat=True).distinct())
     assert len(moments) == 2 and moments[1] - moments[0] == timedelta(days=7)
+    week_ago, now = ({(s.kpi, s.org_path, s.unit_id, s.value, str(s.parts)) for s in
+                      KpiSnapshot.objects.filter(taken_at=moment)} for moment in moments)
+    assert now and week_ago == now  # the same ledger: the same figures, place by place
     KpiSnapshot.objects.all().delete()
     assert "left to the monitor.kpis job" in seed_demo("province", random.Random(1))
     assert not KpiSnapshot.objects.exists()

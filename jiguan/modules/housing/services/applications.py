@@ -100,8 +100,8 @@ def check_action(application: Application, action: str) -> None:
 
 def _applicant(user) -> Person:
     require(user, USE_SERVICE)
-    person = (Person.objects.select_for_update().filter(pk=user.person_id).select_related("unit__region", "unit__unit")
-              .first())
+    person = (Person.objects.select_for_update(of=("self",)).filter(pk=user.person_id)
+              .select_related("unit__region", "unit__unit").first())
     if person is None:
         raise ValidationFailed(_("Your account is not linked to a member of staff, so you cannot apply for a flat."))
     if person.status != PersonStatus.ACTIVE:

@@ -162,7 +162,7 @@ def _close(offer: Offer, action: str, actor, comment: str) -> None:
     OFFER_MACHINE.transition(offer, action, actor, comment, answered_at=timezone.now(), answer_comment=comment)
     flat = Flat.objects.select_for_update().get(pk=offer.flat_id)
     move_flat(flat, "release", actor, OFFER_ACTIONS[action])
-    application = Application.objects.select_for_update().select_related("region").get(pk=offer.application_id)
+    application = Application.objects.select_for_update(of=("self",)).select_related("region").get(pk=offer.application_id)
     application.declines += 1
     APPLICATION_MACHINE.transition(application, action, actor, comment)
     limit = waiting.criteria_for(application.region).declines_before_end
