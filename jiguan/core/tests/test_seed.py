@@ -45,13 +45,14 @@ FAKE_MODULE = ModuleSpec(
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    """One demo seed shared by this module's tests, rolled back afterwards (seeding takes seconds)."""
+    """One demo seed of the kernel shared by this module's tests, rolled back afterwards. The modules'
+    demo data is each tested with its module (``seed --modules <code>``), so it is left out here."""
     demo_mode = override_settings(PASSWORD_HASHERS=FAST_HASHERS, DEMO=True)
     registry.register(FAKE_MODULE)
     try:
         with django_db_blocker.unblock(), demo_mode, transaction.atomic():
             out, err = StringIO(), StringIO()
-            call_command("seed", scale="demo", stdout=out, stderr=err)
+            call_command("seed", scale="demo", modules="", stdout=out, stderr=err)
             yield out.getvalue(), err.getvalue()
             transaction.set_rollback(True)
     finally:
