@@ -6,6 +6,8 @@ import shutil
 import pytest
 from django.core.cache import cache
 
+from jiguan.core.testing import FAST_HASHERS
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 BROWSER_SKIPPED: list[str] = []
@@ -17,8 +19,7 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(autouse=True)
 def _fast_tests(settings, tmp_path):
-    # Argon2 is the production hasher (tested in core/tests/test_auth.py); tests hash quickly.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()  # every test client is 127.0.0.1: rate-limit counts must not carry over
 

@@ -158,6 +158,23 @@ def grants_for(user, permission: str) -> list[Grant]:
     return cache.get(permission, [])
 
 
+class GrantedPrincipal:
+    """A reader that is no account — a kiosk screen — holding exactly ``grants`` (permission → grants) and
+    nothing else. It reads through ``scoped()`` like a signed-in user, so what it reaches is decided by the
+    same rules; its grants sit in the cache ``grants_for`` reads, so none are ever loaded for it."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    is_superuser = False
+    pk = None
+    person_id = None
+    unit_id = None
+
+    def __init__(self, grants: dict[str, list[Grant]]):
+        self._grant_cache = {permission: list(held) for permission, held in grants.items()}
+
+
 def _load_grants(user) -> dict[str, list[Grant]]:
     from . import authcache
 

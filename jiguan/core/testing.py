@@ -2,9 +2,14 @@
 
 import itertools
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from io import StringIO
 
-from django.db import connections
+from django.core.management import call_command
+from django.db import connections, transaction
+from django.test import override_settings
 
 from .identifiers import credit_code, id_number
 from .models import Account, OrgUnit, Person, Rank, Role, RoleAssignment
@@ -12,6 +17,8 @@ from .models.org import UnitKind
 
 _serial = itertools.count(1000)
 PASSWORD = "Jiguan@2026"
+# Argon2 is the production hasher (tested in core/tests/test_auth.py); tests hash quickly.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def make_unit(region: str = "360100", name: str | None = None, parent: OrgUnit | None = None, **fields) -> OrgUnit:
@@ -72,3 +79,25 @@ def run_at_once(*functions) -> list:
     for thread in threads:
         thread.join()
     return results
+
+
+@contextmanager
+def demo_seeded(django_db_blocker, modules: str) -> Iterator[tuple[str, str]]:
+    """The demo data of ``modules`` (comma-separated codes; empty for the kernel alone) seeded inside a
+    transaction that is rolled back on leaving; yields the seed's output and error text. The body of a
+    module-scoped fixture, so one seed serves every test of a file."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS, DEMO=True), \
+            transaction.atomic():
+        out, err = StringIO(), StringIO()
+        call_command("seed", scale="demo", modules=modules, stdout=out, stderr=err)
+        yield out.getvalue(), err.getvalue()
+        transaction.set_rollback(True)
+
+
+def browser_sign_in(page, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form in a Playwright page (an account without a second factor)."""
+    page.goto(f"{page.base_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_load_state("networkidle")

@@ -3,7 +3,7 @@
 import pytest
 
 from jiguan.core.models import Event, Person
-from jiguan.core.scoping import ScopeNotDeclared, scoped
+from jiguan.core.scoping import Grant, GrantedPrincipal, Scope, ScopeNotDeclared, has_permission, scoped
 from jiguan.core.testing import make_account, make_department, make_person, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +35,14 @@ def test_region_scope_reaches_region_and_below_only(org):
     p = org["people"]
     assert {p["finance"], p["finance_sub"], p["donghu"], p["finance_dept"]} <= seen
     assert p["jiujiang"] not in seen
+
+
+def test_granted_principal_reaches_its_grants_and_nothing_else(org):
+    donghu = org["donghu"]
+    kiosk = GrantedPrincipal({"core.view_people": [Grant(Scope.REGION, region_key=donghu.region.key)]})
+    assert visible(kiosk) == {org["people"]["donghu"]}
+    assert not has_permission(kiosk, "core.view_events")
+    assert not visible(kiosk, Event, "core.view_events")
 
 
 def test_unit_tree_scope_reaches_sub_units_not_siblings(org):

@@ -9,7 +9,6 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from django.db.models import Value as V
 from django.db.models.functions import Concat
 from django.test import override_settings
@@ -32,10 +31,8 @@ from jiguan.core.models.org import UnitKind
 from jiguan.core.registry import ApprovalType, ModuleSpec, registry
 from jiguan.core.scoping import scoped
 from jiguan.core.statemachine import timeline
+from jiguan.core.testing import demo_seeded
 from jiguan.core.validators import validate_credit_code, validate_id_number, validate_phone
-
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as the suite's autouse fixture sets
-
 
 # A business module with a type of application, so the seed has a module to switch on and a flow to set.
 FAKE_MODULE = ModuleSpec(
@@ -47,14 +44,10 @@ FAKE_MODULE = ModuleSpec(
 def seeded(django_db_setup, django_db_blocker):
     """One demo seed of the kernel shared by this module's tests, rolled back afterwards. The modules'
     demo data is each tested with its module (``seed --modules <code>``), so it is left out here."""
-    demo_mode = override_settings(PASSWORD_HASHERS=FAST_HASHERS, DEMO=True)
     registry.register(FAKE_MODULE)
     try:
-        with django_db_blocker.unblock(), demo_mode, transaction.atomic():
-            out, err = StringIO(), StringIO()
-            call_command("seed", scale="demo", modules="", stdout=out, stderr=err)
-            yield out.getvalue(), err.getvalue()
-            transaction.set_rollback(True)
+        with demo_seeded(django_db_blocker, "") as output:
+            yield output
     finally:
         registry.unregister(FAKE_MODULE.code)
 

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from jiguan.core.registry import KPI, Dataset, MenuItem, ModuleSpec, Permission, Rule, registry
+from jiguan.core.registry import KPI, Dataset, EventType, MenuItem, ModuleSpec, Permission, Rule, registry
 
 from . import monitoring
 
@@ -10,18 +10,29 @@ VIEW = "housing.view"
 MANAGE_STOCK = "housing.manage_stock"
 CONFIRM = "housing.confirm"
 REVIEW = "housing.review"
+LEASES = "housing.manage_leases"
+BILLING = "housing.billing"
 
 SPEC = registry.register(
     ModuleSpec(
         code="housing",
         name=_("Staff housing"),
-        description=_("Turnover flats for staff: the stock, applications, the waiting list and offers."),
+        description=_("Turnover flats for staff: the stock, applications, the waiting list, offers, leases, "
+                      "rent and the annual review."),
         icon="home",
         permissions=(
             Permission(VIEW, _("View staff housing and applications")),
             Permission(MANAGE_STOCK, _("Keep the housing stock: estates, buildings, flats and meters")),
             Permission(CONFIRM, _("Confirm the unit's housing applications")),
             Permission(REVIEW, _("Review eligibility, keep the waiting list and offer flats")),
+            Permission(LEASES, _("Sign, renew and end leases; inspect flats at check-in and check-out; "
+                                 "run the annual review")),
+            Permission(BILLING, _("Read meters, bill rent and utilities, record payments and follow arrears")),
+        ),
+        event_types=(
+            EventType("housing.repair", _("Problem with a staff flat"), sla_hours=72),
+            EventType("housing.move_out_due", _("Tenancy ended: tenant to move out")),
+            EventType("housing.overstay", _("Staff flat occupied after the move-out deadline"), sla_hours=240),
         ),
         manage_menu=(
             MenuItem(
@@ -61,7 +72,7 @@ SPEC = registry.register(
         api_router="jiguan.modules.housing.api.router",
         demo_seeder="jiguan.modules.housing.demo.seed_demo",
         role_grants={
-            "region_bureau_admin": (VIEW, MANAGE_STOCK, REVIEW, CONFIRM),
+            "region_bureau_admin": (VIEW, MANAGE_STOCK, REVIEW, CONFIRM, LEASES, BILLING),
             "unit_admin": (VIEW, CONFIRM),
         },
     )

@@ -5,7 +5,7 @@ few seconds, since every wall display of a place polls the same figures.
 
 Who may see which place is decided *before* the cache is consulted: a signed-in user through their own
 scope (``kpis.place_of``), a kiosk through its display token. The payload itself is read through a
-``PlaceViewer`` confined to that place, so it depends on the place alone and one cached copy serves
+``place_viewer`` confined to that place, so it depends on the place alone and one cached copy serves
 everyone admitted to it. Display tokens are created and revoked here too."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from jiguan.core.errors import NotAllowed, StateError
 from jiguan.core.models import Event, Region
 from jiguan.core.models.events import EventStatus
 from jiguan.core.models.org import Level
-from jiguan.core.scoping import Grant, Scope, path_in_scope, scoped
+from jiguan.core.scoping import Grant, GrantedPrincipal, Scope, path_in_scope, scoped
 from jiguan.core.services.base import get_in_scope, require
 from jiguan.core.services.common import use_case
 from jiguan.core.services.events import OPEN_STATES
@@ -53,26 +53,16 @@ LABEL_MAX = 60
 TOUCH_INTERVAL = timedelta(minutes=1)  # last use is written at most this often per token
 
 
-class PlaceViewer:
-    """A read-only principal reaching one place and nothing else, with the grants a role assignment
-    there would give for VIEW and for viewing events. The screen's figures are read through it with the
-    same service functions and ``scoped()`` as the portal, so a payload cannot hold anything outside
-    its place whoever asked for it."""
-
-    is_authenticated = True
-    is_active = True
-    is_anonymous = False
-    is_superuser = False
-    pk = None
-    person_id = None
-
-    def __init__(self, place: Place):
-        if place.unit is not None:
-            grant = Grant(Scope.UNIT, unit_id=place.unit.pk, unit_path=place.unit.org_path)
-        else:
-            grant = Grant(Scope.REGION, region_key=place.region.key)
-        # ``grants_for`` keeps each user's grants in this per-object cache; set here, nothing is loaded.
-        self._grant_cache = {VIEW: [grant], VIEW_EVENTS: [grant]}
+def place_viewer(place: Place) -> GrantedPrincipal:
+    """A read-only principal reaching one place and nothing else, with the grants a role assignment there
+    would give for VIEW and for viewing events. The screen's figures are read through it with the same
+    service functions and ``scoped()`` as the portal, so a payload cannot hold anything outside its place
+    whoever asked for it."""
+    if place.unit is not None:
+        grant = Grant(Scope.UNIT, unit_id=place.unit.pk, unit_path=place.unit.org_path)
+    else:
+        grant = Grant(Scope.REGION, region_key=place.region.key)
+    return GrantedPrincipal({VIEW: [grant], VIEW_EVENTS: [grant]})
 
 
 # --- The payload -----------------------------------------------------------------------------------
@@ -116,7 +106,7 @@ def screen_data(place: Place, kpi: str | None = None) -> dict:
 
 
 def build(place: Place, kpi: str | None) -> dict:
-    viewer = PlaceViewer(place)
+    viewer = place_viewer(place)
     now = timezone.localtime()
     return {
         "place": {"region": place.region.code, "region_name": place.region.name, "level": place.region.level,
@@ -134,7 +124,7 @@ def _number(value) -> float | None:
     return None if value is None else float(value)
 
 
-def _kpi_cards(viewer: PlaceViewer, place: Place) -> list[dict]:
+def _kpi_cards(viewer: GrantedPrincipal, place: Place) -> list[dict]:
     """Each KPI's newest value and its change against the snapshot before it."""
     known = kpis.all_kpis()
     cards = []
@@ -147,7 +137,7 @@ def _kpi_cards(viewer: PlaceViewer, place: Place) -> list[dict]:
     return cards
 
 
-def _comparison(viewer: PlaceViewer, place: Place, kpi: str | None) -> dict:
+def _comparison(viewer: GrantedPrincipal, place: Place, kpi: str | None) -> dict:
     """The headline KPI across the child regions, largest first; a county (no child regions) ranks its
     agencies instead. A unit's screen has nothing below it to rank."""
     if kpi is None:
@@ -161,13 +151,13 @@ def _comparison(viewer: PlaceViewer, place: Place, kpi: str | None) -> dict:
                       "value": _number(row.value)} for row in ranked]}
 
 
-def _alerts(viewer: PlaceViewer) -> list[dict]:
+def _alerts(viewer: GrantedPrincipal) -> list[dict]:
     return [{"title": a["title"], "severity": a["severity"], "severity_label": str(a["severity_label"]),
              "place": a["place"], "since": timezone.localtime(a["since"]) if a["since"] else None}
             for a in alerts.firing(viewer, ALERT_ROWS)]
 
 
-def _event_flow(viewer: PlaceViewer, now: datetime) -> dict:
+def _event_flow(viewer: GrantedPrincipal, now: datetime) -> dict:
     """Events opened and closed per day over the last ``EVENT_DAYS`` days, and how many are in each state:
     every figure is a conditional count of one pass over the place's events (one query, no per-row date
     conversion), with each day's bounds computed here in local time."""
@@ -193,7 +183,7 @@ def _event_flow(viewer: PlaceViewer, now: datetime) -> dict:
     }
 
 
-def _cost_trend(viewer: PlaceViewer, place: Place) -> dict:
+def _cost_trend(viewer: GrantedPrincipal, place: Place) -> dict:
     """Cost per month this year against last year; this year's months still to come have no value."""
     query = costs.CostQuery(unit=place.unit) if place.unit else costs.CostQuery(region=place.region)
     trend = costs.trend(viewer, query)

@@ -234,7 +234,7 @@ def test_the_screen_page_itself_is_activity(client, w, monkeypatch):
 
 
 def test_the_viewer_reaches_nothing_outside_its_place(w):
-    viewer = screen.PlaceViewer(screen.Place(Region.objects.get(code="360102")))
+    viewer = screen.place_viewer(screen.Place(Region.objects.get(code="360102")))
     assert {a.org_path[:6] for a in alerts.visible_alerts(viewer)} == {"360102"}
     with pytest.raises(Http404):
         screen.kpis.place_of(viewer, "360100")

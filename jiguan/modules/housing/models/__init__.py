@@ -148,5 +148,8 @@ class Meter(UnitOwned):
 
 # Each workflow keeps its entities in a file of its own.
 from .applications import *  # noqa: E402,F403
+from .billing import *  # noqa: E402,F403
+from .leases import *  # noqa: E402,F403
 from .offers import *  # noqa: E402,F403
+from .reviews import *  # noqa: E402,F403
 from .waiting import *  # noqa: E402,F403

@@ -1,6 +1,6 @@
 """Applications for a flat (申请 → 单位确认 → 资格审核 → 轮候 → 配租) and the family members listed in them.
 An application stays the applicant's one record through the waiting list and offers; the next landing's
-lease points at its accepted offer."""
+lease (``models.leases``) points at its accepted offer; the application is "housed" while the lease lives."""
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -36,15 +36,18 @@ class ApplicationState(models.TextChoices):
     WAITING = "waiting", pgettext_lazy("housing application state", "On the waiting list")
     OFFERED = "offered", pgettext_lazy("housing application state", "Flat offered")
     ACCEPTED = "accepted", pgettext_lazy("housing application state", "Offer accepted, lease to be signed")
+    HOUSED = "housed", pgettext_lazy("housing application state", "Housed under a lease")
+    MOVED_OUT = "moved_out", pgettext_lazy("housing application state", "Moved out")
     REJECTED = "rejected", pgettext_lazy("housing application state", "Not eligible")
     WITHDRAWN = "withdrawn", pgettext_lazy("housing application state", "Withdrawn")
 
 
 # A person holds at most one of these at a time (enforced by a partial unique index).
-OPEN_STATES = ("submitted", "returned", "confirmed", "waiting", "offered", "accepted")
+OPEN_STATES = ("submitted", "returned", "confirmed", "waiting", "offered", "accepted", "housed")
 
 STATE_COLORS = {"submitted": "blue", "returned": "orange", "confirmed": "azure", "waiting": "purple",
-                "offered": "cyan", "accepted": "green", "rejected": "red", "withdrawn": "secondary"}
+                "offered": "cyan", "accepted": "green", "housed": "teal", "moved_out": "secondary", "rejected": "red",
+                "withdrawn": "secondary"}
 
 
 class Refusal(models.TextChoices):

@@ -14,9 +14,9 @@ from django.utils.translation import pgettext_lazy
 from jiguan.core.errors import StateError
 from jiguan.core.models import OrgUnit, Region
 from jiguan.core.models.org import UnitKind
-from jiguan.core.scoping import scoped
+from jiguan.core.scoping import can_reach, scoped
 from jiguan.core.services.base import get_in_scope, require, require_path
-from jiguan.core.services.common import use_case
+from jiguan.core.services.common import region_chain, use_case
 from jiguan.core.services.inputs import (
     Errors,
     bounded_int,
@@ -31,7 +31,7 @@ from jiguan.core.services.inputs import (
 from jiguan.core.statemachine import StateMachine, record
 
 from ..models import Estate, Flat, FlatState, HousingBuilding, Meter, MeterKind, RentBasis
-from ..module import MANAGE_STOCK
+from ..module import MANAGE_STOCK, REVIEW
 
 MAX_FLAT_AREA = Decimal("500")
 MAX_BEDROOMS = 10
@@ -69,6 +69,14 @@ def move_flat(flat: Flat, action: str, actor=None, comment: str = "") -> None:
     vacant = FLAT_MACHINE.target(flat, action) == F.VACANT
     FLAT_MACHINE.transition(flat, action, actor, comment,
                             vacant_since=timezone.localdate() if vacant else None)
+
+
+def regional_setting(model, region: Region, defaults: dict):
+    """The ``model`` row (one per region) of the nearest region up the chain that set its own, else an unsaved
+    row of the documented ``defaults``: a county follows its city, the city its province."""
+    chain = region_chain(region.code)
+    rows = {row.region_id: row for row in model.objects.filter(region_id__in=chain)}
+    return next((rows[code] for code in chain if code in rows), None) or model(region=region, **defaults)
 
 
 # --- Estates ----------------------------------------------------------------------------------------------
@@ -251,8 +259,8 @@ def save_meter(user, flat_id, *, kind, number, last_reading, read_on=None) -> Me
     errors = Errors()
     choice(errors, "kind", kind, label=_("meter kind"), choices=MeterKind)
     number = text(errors, "number", number, label=_("meter number"), max_length=40)
-    reading = _reading(errors, last_reading)
-    day = _past_day(errors, "read_on", read_on, _("reading date"))
+    reading = meter_reading(errors, last_reading, field="last_reading")
+    day = past_day(errors, "read_on", read_on, _("reading date"))
     errors.raise_if_any()
     meter = Meter.objects.filter(flat=flat, kind=kind).first() or Meter(flat=flat, unit_id=flat.unit_id, kind=kind)
     meter.number, meter.last_reading, meter.read_on = number, reading, day
@@ -262,24 +270,37 @@ def save_meter(user, flat_id, *, kind, number, last_reading, read_on=None) -> Me
     return meter
 
 
-def _reading(errors: Errors, value) -> Decimal | None:
+def meter_reading(errors: Errors, value, *, field: str = "reading") -> Decimal | None:
+    """A meter reading: 0 or more, at most two decimals."""
     try:
         reading = Decimal(str(value).strip()) if value not in (None, "") else None
     except ArithmeticError:
         reading = None
     if reading is None or not reading.is_finite() or reading < 0 or reading.as_tuple().exponent < -2 \
             or reading >= MAX_READING:
-        errors.add("last_reading", _("The reading must be a number from 0 to %(max)s with at most two decimals.")
+        errors.add(field, _("The reading must be a number from 0 to %(max)s with at most two decimals.")
                    % {"max": MAX_READING})
         return None
     return reading
 
 
-def _past_day(errors: Errors, field: str, value, label: str) -> date | None:
+def past_day(errors: Errors, field: str, value, label: str) -> date | None:
+    """A date (empty: today) that is not in the future."""
     day = date_value(errors, field, value, label=label)
     if day and day > timezone.localdate():
         errors.add(field, _("%(field)s cannot be in the future.") % {"field": label})
     return day
+
+
+def flat_actions(user, flat: Flat) -> set[str]:
+    """What ``user`` may do with ``flat``: keep its particulars and meters ("manage", with the manual state
+    actions allowed now) and offer it while vacant ("offer")."""
+    allowed = set()
+    if can_reach(user, MANAGE_STOCK, flat):
+        allowed |= {"manage", *(a for a in MANUAL_ACTIONS if a in FLAT_MACHINE.allowed_actions(flat))}
+    if flat.state == F.VACANT and can_reach(user, REVIEW, flat):
+        allowed.add("offer")
+    return allowed
 
 
 def flats_in_scope(user, permission: str) -> QuerySet:

@@ -70,6 +70,8 @@ APPLICATION_MACHINE = StateMachine("state", {
     "accept": {S.OFFERED: S.ACCEPTED},
     "decline": {S.OFFERED: S.WAITING},
     "expire": {S.OFFERED: S.WAITING},
+    "sign": {S.ACCEPTED: S.HOUSED},  # services.leases
+    "move_out": {S.HOUSED: S.MOVED_OUT},  # the tenancy is settled at check-out
 })
 APPLICATION_ACTIONS = {
     "apply": pgettext_lazy("housing application action", "Applied"),
@@ -84,6 +86,8 @@ APPLICATION_ACTIONS = {
     "decline": pgettext_lazy("housing application action", "Offer declined"),
     "expire": pgettext_lazy("housing application action", "Offer expired"),
     "to_end": pgettext_lazy("housing application action", "Moved to the end of the list"),
+    "sign": pgettext_lazy("housing application action", "Lease signed"),
+    "move_out": pgettext_lazy("housing application action", "Moved out"),
 }
 # Who may return an application, by the step it is at.
 RETURNING_PERMISSION = {S.SUBMITTED: CONFIRM, S.CONFIRMED: REVIEW}
@@ -222,6 +226,13 @@ def my_application(user, application_id, *, lock: bool = False) -> Application:
     if application is None:
         raise Http404(_("Not found."))
     return application
+
+
+def applicant_actions(application: Application) -> set[str]:
+    """What the applicant may do with their own application now: revise it once returned, withdraw it
+    before a flat is offered."""
+    allowed = APPLICATION_MACHINE.allowed_actions(application)
+    return {action for action, step in (("revise", "resubmit"), ("withdraw", "withdraw")) if step in allowed}
 
 
 @use_case

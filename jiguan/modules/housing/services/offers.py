@@ -30,7 +30,7 @@ from jiguan.core.services.common import permission_holders, use_case
 from jiguan.core.services.inputs import Errors, find, text
 from jiguan.core.statemachine import StateMachine, record
 
-from ..models import Application, Flat, FlatState, Offer, OfferState
+from ..models import Application, ApplicationState, Flat, FlatState, Offer, OfferState
 from ..module import REVIEW
 from . import move_flat, waiting
 from .applications import APPLICATION_MACHINE, USE_SERVICE, check_action
@@ -114,6 +114,11 @@ def my_offers(user) -> QuerySet:
             .select_related("flat__building__estate", "application"))
 
 
+def answerable(offer: Offer) -> bool:
+    """The applicant may still accept or decline: the offer is open and its answer date has not passed."""
+    return offer.state == OS.OPEN and offer.expires_on >= timezone.localdate()
+
+
 def _my_open_offer(user, offer_id) -> Offer:
     offer = find(my_offers(user).select_for_update(of=("self",)), offer_id)
     if offer is None:
@@ -187,6 +192,15 @@ def expire_offers(today: date | None = None) -> int:
                         link=notify.link_to("service:housing:offer", offer.pk), category="housing")
             expired += 1
     return expired
+
+
+def offer_candidates(user) -> tuple[QuerySet, QuerySet]:
+    """What a new offer may pair: the vacant flats and the waiting applicants (in list order) the user
+    reaches with REVIEW. ``make_offer`` checks the pair itself."""
+    flats = scoped(Flat.objects.select_related("building__estate", "unit"), user, REVIEW).filter(state=FlatState.VACANT)
+    applications = scoped(Application.objects.filter(state=ApplicationState.WAITING)
+                          .select_related("person", "unit").order_by(*waiting.QUEUE_ORDER), user, REVIEW)
+    return flats, applications
 
 
 def offers_in_scope(user) -> QuerySet:

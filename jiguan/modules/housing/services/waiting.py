@@ -22,12 +22,13 @@ from jiguan.core import audit
 from jiguan.core.errors import ValidationFailed
 from jiguan.core.models import Rank, Region
 from jiguan.core.services.base import require, require_path
-from jiguan.core.services.common import region_chain, use_case
+from jiguan.core.services.common import use_case
 from jiguan.core.services.inputs import Errors, bounded_int, find
 from jiguan.core.statemachine import record
 
 from ..models import DEFAULTS, Application, ApplicationState, ScoringCriteria
 from ..module import REVIEW
+from . import regional_setting
 
 QUEUE_ORDER = (F("at_end_since").asc(nulls_first=True), "-score", "eligible_since", "pk")
 SCORED_STATES = (ApplicationState.WAITING, ApplicationState.OFFERED)
@@ -47,9 +48,7 @@ SETTINGS = {"category_window_months": (1, 120), "offer_days": (1, 60), "declines
 
 def criteria_for(region: Region) -> ScoringCriteria:
     """The criteria of the nearest region up the chain that set its own, else the documented defaults."""
-    chain = region_chain(region.code)
-    rows = {row.region_id: row for row in ScoringCriteria.objects.filter(region_id__in=chain)}
-    return next((rows[code] for code in chain if code in rows), None) or ScoringCriteria(region=region, **DEFAULTS)
+    return regional_setting(ScoringCriteria, region, DEFAULTS)
 
 
 def rank_steps(person) -> int:

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from jiguan.core.testing import PASSWORD
+from jiguan.core.testing import browser_sign_in
 from jiguan.modules.housing.models import Application
 from jiguan.modules.housing.services import applications as apps
 
@@ -22,19 +22,11 @@ def _password_suffices(settings):
     settings.REQUIRE_ADMIN_2FA = False
 
 
-def sign_in(page, username: str) -> None:
-    page.goto(f"{page.base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_load_state("networkidle")
-
-
 def test_staff_member_applies_on_a_phone_and_sees_the_position(phone_page):
     w = build_world()
     waiting(w, w.staff2, hardship_level=2)  # someone ahead on the list
     page = phone_page
-    sign_in(page, "staff")
+    browser_sign_in(page, "staff")
     page.goto(f"{page.base_url}/service/applications/")
     page.get_by_role("link", name="申请周转住房").first.click()
     expect(page).to_have_url(re.compile(r"/service/housing/$"))

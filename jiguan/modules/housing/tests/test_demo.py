@@ -2,27 +2,18 @@
 codes, a few hundred flats in every state with meters, applications in every state, a waiting list of
 about forty with their scores, and open, accepted and expired offers."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 
+from jiguan.core.testing import demo_seeded
 from jiguan.modules.housing.models import Application, Estate, Flat, Meter, Offer
 from jiguan.modules.housing.services import waiting
-
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS, DEMO=True), \
-            transaction.atomic():
-        out = StringIO()
-        call_command("seed", scale="demo", modules="housing", stdout=out, stderr=StringIO())
-        yield out.getvalue()
-        transaction.set_rollback(True)
+    """One demo seed shared by this module's tests, rolled back afterwards."""
+    with demo_seeded(django_db_blocker, "housing") as (output, _errors):
+        yield output
 
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from jiguan.modules.housing.services import applications as apps
 from jiguan.modules.housing.services import offers
 from jiguan.modules.housing.services import waiting as waiting_service
 
-from .world import build_world, spouse, waiting
+from .world import applied, build_world, spouse, waiting
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +124,36 @@ def test_offer_refusals(w):
     with pytest.raises(Conflict):
         offers.make_offer(w.nc_admin, w.flat3.pk)
     assert Offer.objects.count() == 2
+
+
+def test_what_a_new_offer_may_pair_is_confined_to_scope(w):
+    flats, applications = offers.offer_candidates(w.nc_admin)
+    assert set(flats) == {w.flat, w.flat2, w.flat3}
+    assert list(applications) == [w.top, w.second]  # list order
+    offers.make_offer(w.nc_admin, w.flat.pk)
+    flats, applications = offers.offer_candidates(w.nc_admin)
+    assert w.flat not in set(flats) and list(applications) == [w.second]
+    for outsider in (w.jj_admin, w.fin_admin):  # another city's bureau; a unit without REVIEW
+        flats, applications = offers.offer_candidates(outsider)
+        assert not flats.exists() and not applications.exists()
+
+
+def test_an_offer_past_its_answer_date_is_no_longer_answerable(w):
+    offer = offers.make_offer(w.nc_admin, w.flat.pk)
+    assert offers.answerable(offer)
+    Offer.objects.filter(pk=offer.pk).update(expires_on=timezone.localdate() - timedelta(days=1))
+    offer.refresh_from_db()
+    assert not offers.answerable(offer)
+    with pytest.raises(StateError):
+        offers.accept(w.staff, offer.pk)
+
+
+def test_the_applicant_may_revise_only_when_returned_and_withdraw_only_before_an_offer(w):
+    submitted = applied(w, w.deputy_account)
+    assert apps.applicant_actions(submitted) == {"withdraw"}
+    returned = apps.return_application(w.fin_admin, submitted.pk, "请补充调令复印件")
+    assert apps.applicant_actions(returned) == {"revise", "withdraw"}
+    assert apps.applicant_actions(w.second) == {"withdraw"}
+    offers.make_offer(w.nc_admin, w.flat.pk)
+    w.top.refresh_from_db()
+    assert apps.applicant_actions(w.top) == set()

@@ -87,6 +87,15 @@ def test_flat_state_machine(w):
         services.set_flat_state(w.jj_admin, w.flat.pk, action="repair")
 
 
+def test_what_an_administrator_may_do_with_a_flat(w):
+    assert services.flat_actions(w.nc_admin, w.flat) == {"manage", "repair", "retire", "offer"}
+    services.set_flat_state(w.nc_admin, w.flat.pk, action="repair", comment="卫生间漏水")
+    w.flat.refresh_from_db()
+    assert services.flat_actions(w.nc_admin, w.flat) == {"manage", "repaired", "retire"}
+    assert services.flat_actions(w.fin_admin, w.flat) == set()  # a unit administrator only reads
+    assert services.flat_actions(w.jj_admin, w.flat) == set()  # another city's bureau
+
+
 def test_meters_one_per_kind(w):
     services.save_meter(w.nc_admin, w.flat.pk, kind="electricity", number="DB1", last_reading="100")
     services.save_meter(w.nc_admin, w.flat.pk, kind="electricity", number="DB2", last_reading="0")

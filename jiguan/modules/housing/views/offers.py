@@ -10,17 +10,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from jiguan.core.listing import ChoiceFilter, Column, ListSpec
-from jiguan.core.scoping import scoped
 from jiguan.core.services.base import get_in_scope
 from jiguan.portals.manage.access import manage_view
 from jiguan.portals.manage.views.common import submit
 
-from .. import services as stock
 from ..forms.offers import OfferForm
-from ..models import Application, ApplicationState, FlatState, Offer, OfferState
+from ..models import Offer, OfferState
 from ..module import REVIEW
 from ..services import offers as services
-from ..services import waiting
 from . import labelled_timeline
 
 OFFER_LIST = ListSpec(
@@ -49,10 +46,7 @@ def offers(request):
 
 @manage_view(REVIEW)
 def offer_new(request):
-    flats = stock.flats_in_scope(request.user, REVIEW).filter(state=FlatState.VACANT)
-    applications = scoped(Application.objects.filter(state=ApplicationState.WAITING)
-                          .select_related("person", "unit").order_by(*waiting.QUEUE_ORDER),
-                          request.user, REVIEW)
+    flats, applications = services.offer_candidates(request.user)
     form = OfferForm(request.POST or None, user=request.user, flats=flats, applications=applications,
                      initial={"flat": request.GET.get("flat")})
     if request.method == "POST":

@@ -79,8 +79,7 @@ def application(request, pk: int):
         "breakdown": waiting.explained(item), "criteria": waiting.criteria_for(item.region),
         "offers": item.offers.select_related("flat__building__estate"), "attachments": attachments_of(item),
         "timeline": steps(item, services.APPLICATION_ACTIONS, ApplicationState),
-        "can_revise": item.state == ApplicationState.RETURNED,
-        "can_withdraw": "withdraw" in services.APPLICATION_MACHINE.allowed_actions(item),
+        "actions": services.applicant_actions(item),
     })
 
 
@@ -115,6 +114,6 @@ def offer(request, pk: int):
             messages.success(request, _("Your answer has been recorded."))
             return redirect("service:housing:offer", pk)
     return render(request, "housing/service/offer.html", {
-        "tab": "work", "item": item, "form": form, "can_answer": item.state == OfferState.OPEN,
+        "tab": "work", "item": item, "form": form, "can_answer": offers.answerable(item),
         "timeline": steps(item, offers.OFFER_ACTIONS, OfferState),
     }, status=400 if form.errors else 200)

@@ -22,7 +22,7 @@ from jiguan.portals.manage.views.common import perform, submit
 from .. import services
 from ..forms import BuildingForm, EstateForm, FlatForm, FlatStateForm, MeterForm, furnishing_text
 from ..models import Estate, Flat, FlatState, HousingBuilding, RentBasis
-from ..module import MANAGE_STOCK, REVIEW, VIEW
+from ..module import MANAGE_STOCK, VIEW
 from . import labelled_timeline
 
 
@@ -175,7 +175,8 @@ def flat_edit(request, pk: int):
 @manage_view(VIEW)
 def flat_detail(request, pk: int):
     flat = get_in_scope(Flat, request.user, VIEW, pk, queryset=services.flats_in_scope(request.user, VIEW))
-    may_manage = can_reach(request.user, MANAGE_STOCK, flat)
+    actions = services.flat_actions(request.user, flat)
+    may_manage = "manage" in actions
     if request.method == "POST" and not may_manage:
         raise PermissionDenied(_("You do not have the permission for this action."))
     meter_form = MeterForm(request.POST or None, user=request.user)
@@ -184,12 +185,10 @@ def flat_detail(request, pk: int):
             request.user, pk, **meter_form.service_values()), _("The meter has been recorded."))
         if done:
             return redirect("manage:housing:flat", pk)
-    allowed = services.FLAT_MACHINE.allowed_actions(flat)
     return render(request, "housing/stock/flat.html", {
         "flat": flat, "meters": flat.meters.all(), "meter_form": meter_form, "can_manage": may_manage,
-        "actions": [(a, services.FLAT_ACTIONS[a]) for a in services.MANUAL_ACTIONS if a in allowed] if may_manage
-        else [],
-        "can_offer": flat.state == FlatState.VACANT and can_reach(request.user, REVIEW, flat),
+        "actions": [(a, services.FLAT_ACTIONS[a]) for a in services.MANUAL_ACTIONS if a in actions],
+        "can_offer": "offer" in actions,
         "offers": flat.offers.select_related("application__person").order_by("-offered_at"),
         "timeline": labelled_timeline(flat, services.FLAT_ACTIONS, FlatState),
     }, status=400 if meter_form.errors else 200)

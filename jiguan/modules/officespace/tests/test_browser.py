@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from jiguan.core.testing import PASSWORD, make_person
+from jiguan.core.testing import browser_sign_in, make_person
 from jiguan.modules.officespace.models import Occupancy
 
 from . import test_views
@@ -19,18 +19,10 @@ ledger, people, _password_suffices = test_views.ledger, test_views.people, test_
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page, username: str) -> None:
-    page.goto(f"{page.base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_load_state("networkidle")
-
-
 def test_bureau_administrator_assigns_a_person_to_a_room_from_the_ledger(page, ledger, people):
     room = make_room(ledger["building"], "305", unit=ledger["finance"], area="12")
     newcomer = make_person(ledger["finance"], "赵六", rank="below_bureau")
-    sign_in(page, "nc_admin")
+    browser_sign_in(page, "nc_admin")
 
     page.goto(f"{page.base_url}/manage/")
     page.get_by_role("button", name="办公用房").or_(page.get_by_role("link", name="办公用房")).first.click()
@@ -58,7 +50,7 @@ def test_bureau_administrator_assigns_a_person_to_a_room_from_the_ledger(page, l
 
 def test_staff_member_sees_their_office_on_a_phone(phone_page, ledger, people):
     page = phone_page
-    sign_in(page, "staff")
+    browser_sign_in(page, "staff")
     page.goto(f"{page.base_url}/service/")
     page.get_by_role("link", name="我的办公室").first.click()
     expect(page).to_have_url(re.compile(r"/service/officespace/$"))

@@ -2,31 +2,21 @@
 org paths copied from the units, occupancies within the desks and the one-main-office rule, plausible
 shares of over-standard and idle rooms, and the recoveries and violation the UI shows."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
-from django.test import override_settings
 
 from jiguan.core.models import AuditLog, Event, OrgUnit
 from jiguan.core.models.org import UnitKind
+from jiguan.core.testing import demo_seeded
 from jiguan.modules.officespace import standards
 from jiguan.modules.officespace.models import Building, Compound, Floor, Occupancy, Recovery, Room
-
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """One demo seed shared by this module's tests, rolled back afterwards."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS, DEMO=True), \
-            transaction.atomic():
-        out = StringIO()
-        call_command("seed", scale="demo", modules="officespace", stdout=out, stderr=StringIO())
-        yield out.getvalue()
-        transaction.set_rollback(True)
+    with demo_seeded(django_db_blocker, "officespace") as (output, _errors):
+        yield output
 
 
 pytestmark = pytest.mark.django_db
