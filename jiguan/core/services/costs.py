@@ -1,4 +1,5 @@
-"""The cost ledger (机关运行成本动态台账): every module posts what a unit's operation cost."""
+"""The cost ledger (机关运行成本动态台账): every module posts what a unit's operation cost, and what its
+operation earned (rent received, fees) as income that offsets that cost."""
 
 from __future__ import annotations
 
@@ -22,6 +23,21 @@ def post_cost(
     *, unit: OrgUnit, module, category, amount, occurred_on, description="", subject=None, actor=None
 ) -> CostEntry:
     """Record a cost for ``unit``; called by modules (no permission check: the module's own service checked)."""
+    return _post(unit=unit, module=module, category=category, amount=amount, occurred_on=occurred_on,
+                 description=description, subject=subject, actor=actor, sign=1)
+
+
+def post_income(
+    *, unit: OrgUnit, module, category, amount, occurred_on, description="", subject=None, actor=None
+) -> CostEntry:
+    """Record income of ``unit`` (e.g. the rent its flats earned) as a NEGATIVE cost entry: an offset against
+    the unit's operating cost, so the ledger's sums are net cost. ``amount`` is given positive and checked as
+    ``post_cost`` checks it; no permission check (the module's own service checked)."""
+    return _post(unit=unit, module=module, category=category, amount=amount, occurred_on=occurred_on,
+                 description=description, subject=subject, actor=actor, sign=-1)
+
+
+def _post(*, unit, module, category, amount, occurred_on, description, subject, actor, sign: int) -> CostEntry:
     with transaction.atomic(), attributed_to(actor):
         errors = Errors()
         if registry.get(module) is None:
@@ -35,6 +51,7 @@ def post_cost(
                              required=False),
         )
         errors.raise_if_any()
+        entry.amount *= sign
         if subject is not None:
             entry.subject_type, entry.subject_id = subject_reference(subject)
         entry.save()

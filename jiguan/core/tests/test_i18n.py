@@ -42,8 +42,8 @@ def marked_messages() -> dict[str, str]:
             found.setdefault(f"{context}{CONTEXT_SEPARATOR}{msgid}" if context else msgid, str(path))
     for path in _sources("*.html"):
         text = path.read_text(encoding="utf-8")
-        for msgid in TPL_TRANS.findall(text):
-            found.setdefault(msgid, str(path))
+        for msgid in TPL_TRANS.findall(text):  # Django looks a literal "%" up doubled, as in blocks
+            found.setdefault(msgid.replace("%", "%%"), str(path))
         for options, body in TPL_BLOCK.findall(text):
             msgid = _block_msgid(options, body)
             if msgid:

@@ -7,7 +7,7 @@ import pytest
 
 from jiguan.core.errors import ValidationFailed
 from jiguan.core.models import AuditLog, CostEntry
-from jiguan.core.services.costs import post_cost
+from jiguan.core.services.costs import post_cost, post_income
 from jiguan.core.testing import make_account, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -46,4 +46,22 @@ def test_bad_input_is_named_and_nothing_posted(unit, field, value, fragment):
     with pytest.raises(ValidationFailed) as excinfo:
         post_cost(**fields)
     assert fragment in excinfo.value.errors[field][0]
+    assert not CostEntry.objects.exists()
+
+
+def test_income_is_posted_as_a_negative_cost(unit):
+    clerk = make_account(roles=("staff",), unit=unit)
+    entry = post_income(unit=unit, module="core", category="租金收入", amount="856.25", occurred_on="2026-01-05",
+                        subject=unit, actor=clerk)
+    entry.refresh_from_db()
+    assert (entry.amount, entry.org_path, entry.created_by) == (Decimal("-856.25"), unit.org_path, clerk)
+    post_cost(unit=unit, module="core", category="水电费", amount="1000.00", occurred_on="2026-01-05")
+    assert sum(CostEntry.objects.values_list("amount", flat=True)) == Decimal("143.75")  # net operating cost
+
+
+@pytest.mark.parametrize("amount", ["0", "-5", "1.001"])
+def test_income_is_given_positive_and_checked_like_a_cost(unit, amount):
+    with pytest.raises(ValidationFailed) as excinfo:
+        post_income(unit=unit, module="core", category="租金收入", amount=amount, occurred_on="2026-01-05")
+    assert "amount" in excinfo.value.errors
     assert not CostEntry.objects.exists()

@@ -20,3 +20,20 @@ def waiting_scores_job() -> str:
     from .services.waiting import rescore_all
 
     return f"{rescore_all()} rescored"
+
+
+@periodic("housing.monthly_billing", _("Bill rent and utilities of staff flats"), timedelta(days=1))
+def monthly_billing_job() -> str:
+    """Months are billed once over; the run is idempotent, so running it daily bills each on its first day."""
+    from .services.billing import run_monthly_billing
+
+    return f"{run_monthly_billing()} charges"
+
+
+@periodic("housing.tenancy_deadlines", _("End expired staff-flat leases, flag overstays and remind tenants"),
+          timedelta(days=1))
+def tenancy_deadlines_job() -> str:
+    from .services.endings import run_deadlines
+
+    counts = run_deadlines()
+    return ", ".join(f"{count} {name}" for name, count in counts.items())

@@ -1,18 +1,29 @@
 """Housing figures for the operation monitor: KPIs ``(region_code, unit_id) -> number`` over the flats kept
-by the bureaus of a region (and below) or by one unit, and the waiting lists of applicants there; and the
-rule "flat vacant for more than 90 days while people wait"."""
+by the bureaus of a region (and below) or by one unit, the waiting lists of applicants there and the tenancies
+of their staff (arrears, overstays, leases ending soon); and the rules "flat vacant for more than 90 days while
+people wait", "tenancy ended but the flat still occupied" and "rent owed for the region's months"."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from jiguan.core.models import Region
 from jiguan.core.models.org import region_key
 
-from .models import Application, ApplicationState, Flat, FlatState
+from .models import (
+    LIVE_LEASE_STATES,
+    Application,
+    ApplicationState,
+    Charge,
+    Flat,
+    FlatState,
+    Lease,
+    LeaseState,
+)
 
 VACANT_ALERT_DAYS = 90
 CENT = Decimal("0.01")
@@ -66,4 +77,53 @@ def flats_vacant_while_waiting() -> QuerySet:
     waiting_regions = Application.objects.filter(state=ApplicationState.WAITING).values("region_id")
     return (Flat.objects.filter(state=FlatState.VACANT, vacant_since__lt=limit, unit__region_id__in=waiting_regions)
             .annotate(managing_region=F("unit__region_id")).order_by("vacant_since", "pk"))
+
+
+# --- Tenancies (the ledger's figures come from ``services.billing``, imported late: it needs the registry) ------
+
+LEASE_ENDING_SOON_DAYS = 60
+
+
+def arrears(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
+    """Yuan unpaid after the due day on the tenancies of the region's (or the unit's) staff."""
+    from .services.billing import past_due_unpaid
+
+    leases = _narrowed(Lease.objects.all(), region_code, unit_id)
+    return Charge.objects.filter(lease__in=leases).aggregate(total=past_due_unpaid())["total"].quantize(CENT)
+
+
+def overdue_occupancies(region_code: str | None = None, unit_id: int | None = None) -> int:
+    """Tenants still in a flat after their move-out period (overstaying)."""
+    return _narrowed(Lease.objects.filter(state=LeaseState.OVERSTAY), region_code, unit_id).count()
+
+
+def leases_ending_soon(region_code: str | None = None, unit_id: int | None = None) -> int:
+    """Tenancies in residence whose term ends within 60 days."""
+    today = timezone.localdate()
+    leases = Lease.objects.filter(state=LeaseState.ACTIVE, ends_on__gte=today,
+                                  ends_on__lte=today + timedelta(days=LEASE_ENDING_SOON_DAYS))
+    return _narrowed(leases, region_code, unit_id).count()
+
+
+def leases_ended_still_occupied() -> QuerySet:
+    """Tenancies overstaying, or ended and past the move-out day without the overstay recorded yet."""
+    today = timezone.localdate()
+    return (Lease.objects.filter(Q(state=LeaseState.OVERSTAY) | Q(state=LeaseState.ENDING, move_out_by__lt=today))
+            .order_by("move_out_by", "pk"))
+
+
+def arrears_six_months() -> QuerySet:
+    """Tenancies owing past-due rent of at least the region's months (default 6): the ground for ending them.
+    The threshold of each bureau's region is put into the query, so one GROUP BY finds them all."""
+    from .services.billing import with_balances
+    from .services.tenancy import rules_for
+
+    live = Lease.objects.filter(state__in=LIVE_LEASE_STATES)
+    regions = Region.objects.filter(code__in=live.values("flat__unit__region_id"))
+    months = Case(*(When(flat__unit__region_id=region.code, then=Value(rules_for(region).arrears_months_to_end))
+                    for region in regions), default=Value(0), output_field=IntegerField())
+    leases = with_balances(live.filter(monthly_rent__gt=0))
+    return (leases.annotate(months_to_end=months)
+            .filter(months_to_end__gt=0, rent_owed__gte=F("monthly_rent") * F("months_to_end"))
+            .order_by("pk"))
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import service
+from .views import billing, endings, leases, reviews, service
 
 app_name = "housing"
 
@@ -14,4 +14,8 @@ urlpatterns = [
     path("applications/<int:pk>/withdraw/", service.withdraw, name="withdraw"),
     path("applications/<int:pk>/attachments/<int:attachment_pk>/", service.attachment, name="attachment"),
     path("offers/<int:pk>/", service.offer, name="offer"),
+    path("lease/<int:pk>/move-out/", endings.move_out, name="move_out"),
+    path("bills/", billing.my_bills, name="bills"),
+    *leases.service_urlpatterns,  # leases/…
+    *reviews.service_urlpatterns,  # reviews/<pk>/
 ]

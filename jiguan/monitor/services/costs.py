@@ -1,6 +1,9 @@
 """The cost ledger (机关运行成本动态台账) over the kernel's ``CostEntry``: totals per unit, per head and per ㎡,
 by region, category and month, and the 节约型机关 trend (this year against last). Read-only: every figure
-is a GROUP BY in the database over the rows ``scoped()`` lets the user reach through ``monitor.view``."""
+is a GROUP BY in the database over the rows ``scoped()`` lets the user reach through ``monitor.view``.
+
+Income a unit's operation earns (e.g. rent of staff flats, ``core.services.costs.post_income``) is stored as
+negative entries, so every total here is net operating cost and an income category shows a negative sum."""
 
 from __future__ import annotations
 

@@ -246,9 +246,15 @@ def housing_save_meter(request: HttpRequest, flat_id: int, payload: HousingMeter
     return get_or_404(_flats(request.auth), pk=flat_id)
 
 
-from . import applications, offers, service, waiting  # noqa: E402
+from . import applications, billing, endings, leases, offers, reviews, service, waiting  # noqa: E402
 
 router.add_router("/my", service.router)
 router.add_router("/applications", applications.router)
 router.add_router("/waiting", waiting.router)
 router.add_router("/offers", offers.router)
+router.add_router("", endings.router)  # /leases/{id}/end, /leases/{id}/check-out, /overstays, /my/leases/{id}/move-out
+router.add_router("", billing.router)  # /leases/{id}/ledger, /leases/{id}/payments, /flats/{id}/readings, /arrears, /my/bills
+router.add_router("/leases", leases.router)
+router.add_router("/my/leases", leases.my_router)
+router.add_router("/reviews", reviews.router)
+router.add_router("/my/reviews", reviews.my_router)

@@ -1,10 +1,10 @@
 """Demo staff housing in 南昌: the province bureau's 省直 estates in 红谷滩区, 东湖区 and 青山湖区 and one
-estate of the 南昌 city bureau, with buildings, a few hundred flats (furnished, metered, in every state),
-then applications, the waiting lists and offers made through the services (``demo/applications.py``).
+estate of the 南昌 city bureau, with buildings, about a hundred flats at demo scale (furnished, metered, in
+every state), then applications, the waiting lists and offers made through the services (``demo/applications.py``).
 
 The stock is planned in memory and written with ``bulk_create`` (bulk writes skip the change-log signals,
-so each table is recorded with ``log_bulk``). Flats shown as occupied have no lease yet: leases are the next
-landing's, which will seed them on these flats.
+so each table is recorded with ``log_bulk``). The flats seeded occupied then get their tenancies, bills and
+payments (``demo/leases.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from jiguan.core.demo.org import ProgressFactory
 from jiguan.core.models import OrgUnit
 
 from ..models import Estate, Flat, FlatState, HousingBuilding, Meter, MeterKind, RentBasis
-from . import applications
+from . import applications, leases
 
 # (name, managing bureau, GB/T 2260 county code, address, rent basis, rent, market rent per ㎡)
 ESTATES = (
@@ -30,7 +30,7 @@ ESTATES = (
     ("省直机关湖滨东路周转公寓", PROVINCE_BUREAU, "360111", "南昌市青山湖区湖滨东路88号", RentBasis.PER_FLAT, "900", "30"),
     ("南昌市直机关青山湖周转公寓", NANCHANG_BUREAU, "360111", "南昌市青山湖区北京东路398号", RentBasis.PER_SQUARE_METRE, "9.50", "30"),
 )
-BUILDINGS = {"demo": (2, 3), "province": (3, 4)}  # buildings per estate
+BUILDINGS = {"demo": (1, 1), "province": (3, 4)}  # buildings per estate (the demo organisation is small)
 FLOORS = (6, 11)
 FLATS_PER_FLOOR = (2, 4)
 LAYOUTS = (("一室一厅", 1, (42, 55)), ("两室一厅", 2, (60, 78)), ("两室两厅", 2, (75, 90)), ("三室一厅", 3, (88, 110)))
@@ -58,7 +58,7 @@ def seed_demo(scale: str, rng: random.Random, progress: ProgressFactory) -> str:
     log_bulk(Flat, f"演示数据:周转住房 {len(flats)} 套", len(flats))
     log_bulk(Meter, f"演示数据:水电气表 {len(meters)} 块", len(meters))
     stock = f"周转住房 staff housing: {len(ESTATES)} 个小区 estates, {len(flats)} 套住房 flats, {len(meters)} 块表 meters"
-    return "\n  ".join((stock, applications.seed_demo(scale, rng)))
+    return "\n  ".join((stock, applications.seed_demo(scale, rng), leases.seed_demo(scale, rng)))
 
 
 def _estate(row, bureaus: dict, scale: str, rng: random.Random) -> list[Flat]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from jiguan.core.audit import log_bulk
@@ -40,10 +41,10 @@ def seed_demo(scale: str, rng: random.Random) -> str:
     today = timezone.localdate()
     family_serial = iter(range(1, 100_000))
     states = [state for state, count in PLAN for _n in range(count)]
-    people = list(_applicants(Region.objects.get(code="360000"), len(states)))
+    people = list(applicants(Region.objects.get(code="360000"), len(states)))
     made = [_application(person, state, reviewers["360000"], rng, today, family_serial)
             for person, state in zip(people, states, strict=False)]
-    city = [_account_of(person) for person in _applicants(Region.objects.get(code="360100"), CITY_WAITING - 1)]
+    city = [account_of(person) for person in applicants(Region.objects.get(code="360100"), CITY_WAITING - 1)]
     city_staff = Account.objects.filter(username=CITY_STAFF, person__isnull=False).first()
     for account in ([city_staff] if city_staff else []) + city:
         made.append(_application(account.person, "waiting", reviewers["360100"], rng, today, family_serial,
@@ -55,11 +56,17 @@ def seed_demo(scale: str, rng: random.Random) -> str:
             f"{offered} 次配租 offers")
 
 
-def _applicants(region: Region, count: int):
-    """Staff in post of the region's agencies (not the bureaus) without an account yet, spread over units."""
-    people = (Person.objects.filter(unit__region=region, unit__kind=UnitKind.UNIT, unit__is_bureau=False,
-                                    status=PersonStatus.ACTIVE, account__isnull=True, rank__is_leader=False)
-              .select_related("unit").order_by("unit_id", "pk"))
+def agency_staff(region: Region):
+    """Staff in post of the region's agencies and their departments (not the bureaus')."""
+    in_agency = Q(unit__kind=UnitKind.UNIT, unit__is_bureau=False) | Q(unit__kind=UnitKind.DEPARTMENT,
+                                                                         unit__unit__is_bureau=False)
+    return (Person.objects.filter(in_agency, unit__region=region, status=PersonStatus.ACTIVE)
+            .select_related("unit__unit").order_by("unit_id", "pk"))
+
+
+def applicants(region: Region, count: int):
+    """Agency staff below the leading ranks without an account yet, spread over units."""
+    people = agency_staff(region).filter(account__isnull=True, rank__is_leader=False)
     by_unit: dict[int, list[Person]] = {}
     for person in people[: count * 10]:
         by_unit.setdefault(person.unit_id, []).append(person)
@@ -68,7 +75,7 @@ def _applicants(region: Region, count: int):
     return picked[:count]
 
 
-def _account_of(person: Person) -> Account:
+def account_of(person: Person) -> Account:
     """A service-portal account for a demo applicant (no password: demo sign-in uses the named accounts)."""
     account = Account.objects.create_user(f"hs{person.pk}", None, person=person, unit=person.unit,
                                           display_name=person.name, must_change_password=False)
@@ -100,7 +107,7 @@ def _family(person: Person, rng: random.Random, serial) -> list[dict]:
 
 def _application(person: Person, state: str, reviewer: Account, rng: random.Random, today: date, serial,
                  account: Account | None = None) -> Application:
-    account = account or _account_of(person)
+    account = account or account_of(person)
     values = {"category": rng.choice(("transferred", "recruited", "exchanged")),
               "category_date": today - timedelta(days=rng.randint(20, 600)), "no_home_declared": True,
               "hardship_notes": rng.choice(HARDSHIP), "family": _family(person, rng, serial)}

@@ -40,6 +40,7 @@ TENANCY_DEFAULTS = {
     "empty_months_to_end": 6,
     "arrears_months_to_end": 6,
     "move_out_months": 2,
+    "notice_days": 7,
     "reminder_days": 60,
     "water_price": Decimal("2.5800"),
     "electricity_price": Decimal("0.6000"),
@@ -76,6 +77,11 @@ class TenancyRules(TrackedModel):
         _("months to move out after termination"), default=TENANCY_DEFAULTS["move_out_months"],
         validators=[MinValueValidator(1), MaxValueValidator(12)],
         help_text=_("Charged at contract rent; after it, overstay at market rent (default 2)."))
+    notice_days = models.PositiveSmallIntegerField(
+        _("days of notice a tenant gives"), default=TENANCY_DEFAULTS["notice_days"],
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("A tenant moving out before the term ends gives this much notice, so the bureau can book "
+                    "the check-out inspection (default 7)."))
     reminder_days = models.PositiveSmallIntegerField(
         _("remind this many days before a lease ends"), default=TENANCY_DEFAULTS["reminder_days"],
         validators=[MinValueValidator(1), MaxValueValidator(180)])

@@ -64,11 +64,12 @@ FLAT_ACTIONS = {
 }
 
 
-def move_flat(flat: Flat, action: str, actor=None, comment: str = "") -> None:
-    """Move a locked flat by ``action``; the vacancy date starts whenever it becomes vacant."""
+def move_flat(flat: Flat, action: str, actor=None, comment: str = "", on: date | None = None) -> None:
+    """Move a locked flat by ``action``; the vacancy date starts whenever it becomes vacant (``on``, the day
+    of the check-out inspection, else today)."""
     vacant = FLAT_MACHINE.target(flat, action) == F.VACANT
     FLAT_MACHINE.transition(flat, action, actor, comment,
-                            vacant_since=timezone.localdate() if vacant else None)
+                            vacant_since=(on or timezone.localdate()) if vacant else None)
 
 
 def regional_setting(model, region: Region, defaults: dict):
@@ -281,7 +282,7 @@ def meter_reading(errors: Errors, value, *, field: str = "reading") -> Decimal |
         errors.add(field, _("The reading must be a number from 0 to %(max)s with at most two decimals.")
                    % {"max": MAX_READING})
         return None
-    return reading
+    return reading.quantize(Decimal("0.01"))
 
 
 def past_day(errors: Errors, field: str, value, label: str) -> date | None:

@@ -26,6 +26,7 @@ LEASE_ACTIONS = {
     "end": pgettext_lazy("housing lease action", "Tenancy ended"),
     "overstay": pgettext_lazy("housing lease action", "Overstaying: market rent charged"),
     "check_out": pgettext_lazy("housing lease action", "Checked out and settled"),
+    "remind": pgettext_lazy("housing lease action", "Tenant reminded"),  # services.endings, once per stage
 }
 
 

@@ -1,16 +1,16 @@
 """Tenancies for the tests of billing, endings and reviews, built on ``world.build_world()``: an applicant
-waits, is offered a flat and accepts through the services; the lease row itself is written directly (its
-signing is tested with the leases), dated as the test needs, with the flat occupied."""
+waits, is offered a flat and accepts through the services (``leasing.accepted_offer``); the lease row itself
+is written directly (its signing is tested with the leases), dated as the test needs, with the flat occupied."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
 
-from jiguan.modules.housing.models import ApplicationState, Flat, FlatState, Lease, LeaseState
-from jiguan.modules.housing.services import offers
+from jiguan.core.services.inputs import add_months
+from jiguan.modules.housing.models import Application, ApplicationState, Flat, FlatState, Lease, LeaseState
 
-from . import world
+from .leasing import accepted_offer
 
 
 def live_lease(w, *, account=None, flat=None, started_on: date, months: int = 12, state=LeaseState.ACTIVE,
@@ -18,11 +18,8 @@ def live_lease(w, *, account=None, flat=None, started_on: date, months: int = 12
     """A lease of ``flat`` (default ``w.flat``) to ``account`` (default ``w.staff``) starting ``started_on``
     for ``months``; checked in on its first day unless ``state`` is ``signed``."""
     account, flat = account or w.staff, flat or w.flat
-    application = world.waiting(w, account)
-    offer = offers.make_offer(w.nc_admin, flat.pk, application_id=application.pk,
-                              skip_reason="测试：指定配租对象")
-    offers.accept(account, offer.pk)
-    application.refresh_from_db()
+    offer = accepted_offer(w, account, flat)
+    application = Application.objects.get(pk=offer.application_id)
     application.state = ApplicationState.HOUSED
     application.save()
     lease = Lease.objects.create(
@@ -37,14 +34,3 @@ def live_lease(w, *, account=None, flat=None, started_on: date, months: int = 12
         state=FlatState.RESERVED if state == LeaseState.SIGNED else FlatState.OCCUPIED, vacant_since=None)
     return lease
 
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later (the last day of the month when that month is shorter)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for candidate in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")

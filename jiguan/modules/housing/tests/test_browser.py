@@ -17,10 +17,6 @@ from .world import build_world, spouse, waiting
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _password_suffices(settings):
-    settings.REQUIRE_ADMIN_2FA = False
-
 
 def test_staff_member_applies_on_a_phone_and_sees_the_position(phone_page):
     w = build_world()

@@ -53,8 +53,8 @@ def test_rule_flats_vacant_over_90_days_while_people_wait(w):
 
 def test_the_module_declares_its_kpis_rule_datasets_and_jobs():
     spec = registry.get("housing")
-    assert {k.code for k in spec.kpis} == {"housing.vacancy_rate", "housing.occupancy_rate", "housing.waiting_length",
+    assert {k.code for k in spec.kpis} >= {"housing.vacancy_rate", "housing.occupancy_rate", "housing.waiting_length",
                                            "housing.average_wait"}
-    assert [r.code for r in spec.rules] == ["housing.flat_vacant_while_waiting"]
+    assert "housing.flat_vacant_while_waiting" in {r.code for r in spec.rules}
     assert {d.code: d.sensitivity for d in spec.datasets}["housing.applications"] == "personal"
     assert {"housing.offer_expiry", "housing.waiting_scores"} <= set(registered_jobs())

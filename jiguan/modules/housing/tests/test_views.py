@@ -21,24 +21,11 @@ from .world import application_values, applied, build_world, confirmed, estate_v
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _password_suffices(settings):
-    settings.REQUIRE_ADMIN_2FA = False
-
 
 @pytest.fixture
 def w(db):
     return build_world()
 
-
-@pytest.fixture
-def login(client, w):
-    def sign_in(name):
-        client.logout()
-        client.force_login(getattr(w, name))
-        return client
-
-    return sign_in
 
 
 def url(name, *args):

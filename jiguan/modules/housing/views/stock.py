@@ -23,7 +23,7 @@ from .. import services
 from ..forms import BuildingForm, EstateForm, FlatForm, FlatStateForm, MeterForm, furnishing_text
 from ..models import Estate, Flat, FlatState, HousingBuilding, RentBasis
 from ..module import MANAGE_STOCK, VIEW
-from . import labelled_timeline
+from . import estate_choices, labelled_timeline
 
 
 def _estates(user):
@@ -102,13 +102,6 @@ def estate_detail(request, pk: int):
 # --- Flats ------------------------------------------------------------------------------------------------------
 
 
-def _estate_choices(user):
-    def choices():
-        return list(scoped(Estate.objects.order_by("name"), user, VIEW).values_list("pk", "name"))
-
-    return choices
-
-
 def flat_list(user) -> ListSpec:
     return ListSpec(
         name="housing.flats", title=gettext_lazy("Flats"),
@@ -125,7 +118,7 @@ def flat_list(user) -> ListSpec:
         filters=(
             region_filter("building__estate__region"),
             ChoiceFilter("state", gettext_lazy("State"), "state", choices=FlatState.choices),
-            ChoiceFilter("estate", gettext_lazy("Estate"), "building__estate_id", choices=_estate_choices(user),
+            ChoiceFilter("estate", gettext_lazy("Estate"), "building__estate_id", choices=estate_choices(user),
                          attrs={"data-searchable": "1"}),
         ),
         search=("building__estate__name", "building__name", "unit_no", "layout"),

@@ -5,10 +5,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from jiguan.core.testing import browser_sign_in
 from jiguan.modules.officespace.models import OfficeAdjustment
 
 from .test_applications import build_world
-from .test_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +21,7 @@ def _password_suffices(settings):
 def test_staff_member_asks_for_an_adjustment_on_a_phone(phone_page):
     build_world()
     page = phone_page
-    sign_in(page, "staff")
+    browser_sign_in(page, "staff")
     page.goto(f"{page.base_url}/service/applications/")
     page.get_by_role("link", name="申请调整办公室").first.click()
     expect(page).to_have_url(re.compile(r"/service/officespace/applications/$"))
