@@ -15,11 +15,12 @@ import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from jiguan.core.audit import log_bulk
 from jiguan.core.demo.accounts import PROVINCE_BUREAU
-from jiguan.core.models import Account, Region
+from jiguan.core.models import Account, Region, TimelineEntry
 from jiguan.core.services.inputs import add_months
 
 from ..models import (
@@ -98,6 +99,7 @@ def _tenancies(occupied: list[Flat], vacant: list[Flat], reviewers: dict, rng: r
     Offer.objects.bulk_update(offers, ["offered_at"], batch_size=500)
     Lease.objects.bulk_update(leases, ["signed_at"], batch_size=500)
     renewals = LeaseRenewal.objects.bulk_create(r for lease in leases for r in _renewals(lease))
+    _timelines(leases)
     for model, label, count in ((Application, "住房申请（已入住）", len(applications)), (Offer, "配租（已签约）", len(offers)),
                                 (Lease, "租赁合同", len(leases)), (LeaseRenewal, "续租记录", len(renewals))):
         log_bulk(model, f"演示数据:{label} {count} 条", count)
@@ -119,6 +121,26 @@ def _vacate(flats: list[Flat], rng: random.Random, today: date) -> None:
         flat.state, flat.vacant_since = FlatState.VACANT, today - timedelta(days=rng.randint(5, 80))
     Flat.objects.bulk_update(flats, ["state", "vacant_since"], batch_size=500)
     log_bulk(Flat, f"演示数据:近期腾空住房 {len(flats)} 套", len(flats))
+
+
+def _timelines(leases: list[Lease]) -> None:
+    """The signing and check-in of each tenancy on its timeline, dated when they happened."""
+    kind = ContentType.objects.get_for_model(Lease)
+    entries = []
+    for lease in leases:
+        entries += [
+            TimelineEntry(content_type=kind, object_id=str(lease.pk), actor=lease.signed_by, action="sign",
+                          to_state=LeaseState.SIGNED, org_path=lease.org_path,
+                          comment=f"租赁合同 {lease.number}，月租金 {lease.monthly_rent} 元"),
+            TimelineEntry(content_type=kind, object_id=str(lease.pk), actor=lease.signed_by, action="check_in",
+                          from_state=LeaseState.SIGNED, to_state=LeaseState.ACTIVE, org_path=lease.org_path,
+                          comment="入住验房完成，家具家电与清单相符"),
+        ]
+    entries = TimelineEntry.objects.bulk_create(entries, batch_size=500)
+    for entry, lease in zip(entries, (lease for lease in leases for _step in range(2)), strict=True):
+        entry.at = _at(lease.started_on)  # the automatic stamp says "now"
+    TimelineEntry.objects.bulk_update(entries, ["at"], batch_size=500)
+    log_bulk(TimelineEntry, f"演示数据:租赁合同办理记录 {len(entries)} 条", len(entries))
 
 
 def _region_of(flat: Flat) -> str:
