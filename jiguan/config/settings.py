@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     # The N business modules; each registers itself in the module registry.
     "jiguan.modules.officespace",
     "jiguan.modules.housing",
+    "jiguan.modules.warehouse",
 ] + env_list("JIGUAN_EXTRA_APPS")
 
 MIDDLEWARE = [

@@ -165,7 +165,7 @@ def test_an_identical_file_is_refused_and_recorded_unless_forced(go, w):
     first = submit(go, w.jx_admin, w.persons, csv_upload(rows))
     with pytest.raises(DuplicateSubmission) as refused:
         runs.submit(w.jx_admin, dataset_id=w.persons.pk, upload=csv_upload(rows, name="再次.csv"))
-    assert f"#{first.pk}" in refused.value.message and first.created_at.strftime("%Y-%m-%d") in refused.value.message
+    assert f"#{first.pk}" in refused.value.message and timezone.localtime(first.created_at).strftime("%Y-%m-%d") in refused.value.message
     duplicate = Run.objects.get(state="duplicate")
     assert duplicate.sha256 == first.sha256 and duplicate.failure == refused.value.message
     forced = submit(go, w.jx_admin, w.persons, csv_upload(rows), force=True)

@@ -109,6 +109,15 @@ def errors_to_messages(request, form) -> None:
             messages.error(request, error)
 
 
+def timeline_steps(obj, actions: dict, states) -> list[Step]:
+    """A module object's timeline for ``service/includes/timeline.html``: each entry with its action's label
+    and, when it changed state, the new state's label."""
+    labels = dict(states.choices)
+    return [Step(entry.at, entry.actor, actions.get(entry.action, entry.action), entry.comment,
+                 labels.get(entry.to_state, "") if entry.to_state != entry.from_state else "")
+            for entry in timeline(obj).select_related("actor__person")]
+
+
 def approval_timeline(item: ApprovalRequest) -> list[Step]:
     return [
         Step(action.at, action.actor, action.get_decision_display(), action.comment)

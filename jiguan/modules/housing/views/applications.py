@@ -18,14 +18,13 @@ from jiguan.core.services.attachments import attachments_of
 from jiguan.core.services.base import get_in_scope
 from jiguan.portals.manage.access import manage_view
 from jiguan.portals.manage.filters import region_filter
-from jiguan.portals.manage.views.common import submit
+from jiguan.portals.manage.views.common import labelled_timeline, submit
 
 from ..forms.applications import ApproveForm, CommentForm, RejectForm
 from ..models import Application, ApplicationState, Category
 from ..module import CONFIRM, REVIEW, VIEW
 from ..services import applications as services
 from ..services import waiting
-from . import labelled_timeline
 
 
 def _visible(user) -> QuerySet:

@@ -18,14 +18,15 @@ from jiguan.core.forms import add_service_error
 from jiguan.core.listing import ChoiceFilter, Column, ListSpec
 from jiguan.core.services.base import get_in_scope
 from jiguan.portals.manage.access import manage_view
-from jiguan.portals.manage.views.common import submit
+from jiguan.portals.manage.views.common import labelled_timeline, submit
+from jiguan.portals.service.views import timeline_steps
 
 from ..forms.leases import InspectionForm, ProblemForm, RenewForm, SignForm
 from ..models import Estate, Lease, LeaseState
 from ..module import LEASES, VIEW
 from ..services import leases as services
 from ..services.tenancy import LEASE_ACTIONS, rules_for
-from . import labelled_timeline, shown_inspection, steps
+from . import shown_inspection
 
 
 def _estate_choices(user):
@@ -169,7 +170,7 @@ def my_lease(request, pk: int):
     return render(request, "housing/service/lease.html", {
         "tab": "work", "lease": lease, "actions": services.allowed_actions(lease, request.user),
         "rules": rules_for(lease.flat.unit.region), "reviews": lease.reviews.select_related("campaign"),
-        "timeline": steps(lease, LEASE_ACTIONS, LeaseState),
+        "timeline": timeline_steps(lease, LEASE_ACTIONS, LeaseState),
     })
 
 

@@ -12,13 +12,12 @@ from django.views.decorators.http import require_GET
 from jiguan.core.listing import ChoiceFilter, Column, ListSpec
 from jiguan.core.services.base import get_in_scope
 from jiguan.portals.manage.access import manage_view
-from jiguan.portals.manage.views.common import submit
+from jiguan.portals.manage.views.common import labelled_timeline, submit
 
 from ..forms.offers import OfferForm
 from ..models import Offer, OfferState
 from ..module import REVIEW
 from ..services import offers as services
-from . import labelled_timeline
 
 OFFER_LIST = ListSpec(
     name="housing.offers", title=gettext_lazy("Offers"),

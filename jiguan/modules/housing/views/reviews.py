@@ -17,13 +17,13 @@ from jiguan.core.forms import add_service_error
 from jiguan.core.services.base import get_in_scope
 from jiguan.core.services.common import regions_acted_for
 from jiguan.portals.manage.access import manage_view
-from jiguan.portals.manage.views.common import perform, submit
+from jiguan.portals.manage.views.common import labelled_timeline, perform, submit
+from jiguan.portals.service.views import timeline_steps
 
 from ..forms.leases import CampaignForm, DecisionForm, DeclarationForm
 from ..models import ReviewCampaign, ReviewState, TenancyReview
 from ..module import LEASES, VIEW
 from ..services import reviews as services
-from . import labelled_timeline, steps
 
 
 @require_GET
@@ -113,7 +113,7 @@ def my_review(request, pk: int):
     return render(request, "housing/service/review.html", {
         "tab": "work", "review": review, "form": form,
         "may_declare": "declare" in services.review_actions(review, request.user),
-        "timeline": steps(review, services.REVIEW_ACTIONS, ReviewState),
+        "timeline": timeline_steps(review, services.REVIEW_ACTIONS, ReviewState),
     }, status=400 if form.errors else 200)
 
 

@@ -13,13 +13,13 @@ from jiguan.core.errors import ServiceError
 from jiguan.core.forms import add_service_error
 from jiguan.core.services import attachments
 from jiguan.core.services.attachments import attachments_of
+from jiguan.portals.service.views import timeline_steps
 
 from ..forms.applications import ApplyForm
 from ..forms.offers import AnswerForm
 from ..models import OPEN_STATES, ApplicationState, OfferState
 from ..services import applications as services
 from ..services import offers, waiting
-from . import steps
 
 
 @require_GET
@@ -78,7 +78,7 @@ def application(request, pk: int):
         "tab": "work", "item": item, "family": item.family.all(), "position": waiting.position(item),
         "breakdown": waiting.explained(item), "criteria": waiting.criteria_for(item.region),
         "offers": item.offers.select_related("flat__building__estate"), "attachments": attachments_of(item),
-        "timeline": steps(item, services.APPLICATION_ACTIONS, ApplicationState),
+        "timeline": timeline_steps(item, services.APPLICATION_ACTIONS, ApplicationState),
         "actions": services.applicant_actions(item),
     })
 
@@ -115,5 +115,5 @@ def offer(request, pk: int):
             return redirect("service:housing:offer", pk)
     return render(request, "housing/service/offer.html", {
         "tab": "work", "item": item, "form": form, "can_answer": offers.answerable(item),
-        "timeline": steps(item, offers.OFFER_ACTIONS, OfferState),
+        "timeline": timeline_steps(item, offers.OFFER_ACTIONS, OfferState),
     }, status=400 if form.errors else 200)

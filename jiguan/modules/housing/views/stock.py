@@ -17,13 +17,13 @@ from jiguan.core.scoping import can_reach, has_permission, scoped
 from jiguan.core.services.base import get_in_scope
 from jiguan.portals.manage.access import manage_view
 from jiguan.portals.manage.filters import region_filter
-from jiguan.portals.manage.views.common import perform, submit
+from jiguan.portals.manage.views.common import labelled_timeline, perform, submit
 
 from .. import services
 from ..forms import BuildingForm, EstateForm, FlatForm, FlatStateForm, MeterForm, furnishing_text
 from ..models import Estate, Flat, FlatState, HousingBuilding, RentBasis
 from ..module import MANAGE_STOCK, VIEW
-from . import estate_choices, labelled_timeline
+from . import estate_choices
 
 
 def _estates(user):

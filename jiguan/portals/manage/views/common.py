@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from jiguan.core.access import is_htmx
 from jiguan.core.errors import ServiceError
+from jiguan.core.statemachine import timeline
 
 from ..forms import PortalForm
 
@@ -57,3 +58,12 @@ def fragment_or_redirect(
     if is_htmx(request):
         return render(request, template, context)
     return redirect(fallback_url, *args, **kwargs)
+
+
+def labelled_timeline(obj, actions: dict, states) -> list[dict]:
+    """A module object's timeline as ``manage/_timeline.html`` draws it: each entry, its action's and its new
+    state's label."""
+    labels = dict(states.choices)
+    return [{"entry": entry, "label": actions.get(entry.action, entry.action),
+             "to": labels.get(entry.to_state, entry.to_state)}
+            for entry in timeline(obj).select_related("actor__person")]

@@ -1,0 +1,76 @@
+"""公物仓 in the registry: permissions, menus, KPIs, rules, datasets, role grants."""
+
+from django.utils.translation import gettext_lazy as _
+
+from jiguan.core.registry import KPI, Dataset, MenuItem, ModuleSpec, Permission, Rule, registry
+
+from . import monitoring
+
+VIEW = "warehouse.view"
+OFFER = "warehouse.offer"
+APPROVE = "warehouse.approve"
+KEEP = "warehouse.keep"
+CLASSIFIED = "warehouse.classified"
+
+SPEC = registry.register(
+    ModuleSpec(
+        code="warehouse",
+        name=_("Public property pool"),
+        description=_("Surplus public property: intake into the pool, the catalogue, reuse by other units and "
+                      "search before you buy."),
+        icon="building-warehouse",
+        permissions=(
+            Permission(VIEW, _("View the pool and its catalogue")),
+            Permission(OFFER, _("Offer the unit's items to the pool, request pool items and record purchase "
+                                "checks")),
+            Permission(APPROVE, _("Approve intake and reuse requests of the pool")),
+            Permission(KEEP, _("Keep the warehouses: locations, receiving and handing over")),
+            Permission(CLASSIFIED, _("See and handle classified (涉密) assets")),
+        ),
+        datasets=(
+            Dataset("warehouse.categories", _("Asset categories (GB/T 14885-2022)"), "warehouse.AssetCategory"),
+            Dataset("warehouse.assets", _("Pool asset cards"), "warehouse.Asset"),
+            Dataset("warehouse.intake_requests", _("Pool intake requests"), "warehouse.IntakeRequest"),
+            Dataset("warehouse.reuse_requests", _("Pool reuse requests"), "warehouse.ReuseRequest"),
+        ),
+        kpis=(
+            KPI("warehouse.items_in_pool", _("Items in the pool"), _("items"), monitoring.items_in_pool),
+            KPI("warehouse.value_reused", _("Original value reused this year (savings)"), _("yuan"),
+                monitoring.value_reused),
+            KPI("warehouse.items_reused", _("Items reused this year"), _("items"), monitoring.items_reused),
+            KPI("warehouse.pool_fill_rate", _("Storage locations in use"), "%", monitoring.pool_fill_rate),
+            KPI("warehouse.turnover_days", _("Average days from intake to reuse"), _("days"),
+                monitoring.turnover_days),
+        ),
+        rules=(
+            Rule("warehouse.long_in_pool", _("Item in the pool for more than 12 months"), monitoring.long_in_pool),
+        ),
+        # Each workflow adds its pages to the group.
+        manage_menu=(
+            MenuItem(
+                _("Public property pool"), "manage:warehouse:intake_requests", "building-warehouse", VIEW,
+                children=(
+                    MenuItem(_("Intake requests"), "manage:warehouse:intake_requests", "package-import", VIEW),
+                    MenuItem(_("Warehouses"), "manage:warehouse:warehouses", "building-warehouse", VIEW),
+                    MenuItem(_("Pool catalogue"), "manage:warehouse:catalogue", "list-search", VIEW),
+                    MenuItem(_("Reuse requests"), "manage:warehouse:reuse_requests", "arrows-exchange", VIEW),
+                    MenuItem(_("Search before you buy"), "manage:warehouse:purchase_check", "shopping-cart-search",
+                             OFFER),
+                    MenuItem(_("Purchase checks"), "manage:warehouse:purchase_checks", "report-search", VIEW),
+                    MenuItem(_("Pool savings dashboard"), "manage:warehouse:dashboard", "chart-bar", VIEW),
+                ),
+            ),
+        ),
+        service_menu=(
+            MenuItem(_("Public property pool"), "service:warehouse:home", "building-warehouse", VIEW),
+        ),
+        manage_urls="jiguan.modules.warehouse.urls_manage",
+        service_urls="jiguan.modules.warehouse.urls_service",
+        api_router="jiguan.modules.warehouse.api.router",
+        demo_seeder="jiguan.modules.warehouse.demo.seed_demo",
+        role_grants={
+            "region_bureau_admin": (VIEW, OFFER, APPROVE, KEEP),
+            "unit_admin": (VIEW, OFFER),
+        },
+    )
+)

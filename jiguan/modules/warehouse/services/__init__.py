@@ -1,0 +1,78 @@
+"""What every workflow of the pool shares: who sees which asset cards, the catalogue a unit browses, and
+card numbers. Intake lives in ``services.intake`` (with the warehouses in ``services.warehouses``), reuse
+and purchase checks in ``services.reuse``.
+
+Classified (涉密) cards are handled apart: without ``warehouse.classified`` a user does not see them at all
+— not in lists, not in the catalogue, not by number (404) — whatever else their role reaches."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiguan.core.errors import Conflict
+from jiguan.core.scoping import has_permission, scoped
+from jiguan.core.services.base import require
+
+from ..models import Asset, AssetState
+from ..module import CLASSIFIED, VIEW
+
+NUMBER_ATTEMPTS = 5
+
+
+def cleared(user, queryset: QuerySet) -> QuerySet:
+    """``queryset`` of asset cards (or of rows with an ``asset``) without the classified ones unless the user
+    holds the classified permission."""
+    if has_permission(user, CLASSIFIED):
+        return queryset
+    field = "classified" if queryset.model is Asset else "asset__classified"
+    return queryset.filter(**{field: False})
+
+
+def assets_in_scope(user, permission: str = VIEW) -> QuerySet:
+    """The cards the user's role reaches through ``permission`` (the holding unit's org path)."""
+    assets = Asset.objects.select_related("category", "source_unit", "unit", "warehouse", "location", "pool_region")
+    return cleared(user, scoped(assets, user, permission))
+
+
+def catalogue(user) -> QuerySet:
+    """The items a unit may request: in the pool of its own region and free. Any unit of the region browses
+    the pool, not only those in the keeping bureau's scope, so this is a rule of its own rather than
+    ``scoped()``."""
+    require(user, VIEW)
+    unit = user.unit
+    if unit is None:
+        return Asset.objects.none()
+    items = Asset.objects.filter(pool_region_id=unit.region_id, state=AssetState.IN_POOL).select_related(
+        "category", "source_unit", "warehouse", "location")
+    return cleared(user, items)
+
+
+def save_numbered(rows: list, prefix: str, field: str = "number") -> None:
+    """Save ``rows`` (new, or existing ones given a number now) with consecutive numbers
+    ``<prefix><year><seq:06d>``. Numbers drawn at the same moment by another writer lose the unique index and
+    the batch draws again; any other refusal stands."""
+    model = type(rows[0])
+    new = [row._state.adding for row in rows]
+    stem = f"{prefix}{timezone.localdate().year}"
+    for _attempt in range(NUMBER_ATTEMPTS):
+        last = (model.objects.filter(**{f"{field}__startswith": stem}).order_by(f"-{field}")
+                .values_list(field, flat=True).first())
+        start = int(last[len(stem):]) + 1 if last else 1
+        numbers = [f"{stem}{start + offset:06d}" for offset in range(len(rows))]
+        for row, number in zip(rows, numbers, strict=True):
+            setattr(row, field, number)
+        try:
+            with transaction.atomic():
+                for row in rows:
+                    row.save()
+            return
+        except IntegrityError:
+            if not model.objects.filter(**{f"{field}__in": numbers}).exists():
+                raise
+            for row, was_new in zip(rows, new, strict=True):  # the rolled-back inserts gave them keys
+                if was_new:
+                    row.pk, row._state.adding = None, True
+    raise Conflict(_("Too many records are being numbered at this moment; please try again."))

@@ -1,0 +1,82 @@
+"""The pool's KPIs and its rule on the small world, narrowed by region and by unit, and what the module
+declares to the registry."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from jiguan.core.registry import registry
+from jiguan.modules.warehouse import monitoring
+from jiguan.modules.warehouse.models import ReuseRequest, StorageLocation
+
+from .world import build_world, pooled
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def w():
+    return build_world()
+
+
+def handed_over(w, asset, unit, *, days_ago=0):
+    """A finished hand-over of ``asset`` to ``unit`` (written directly: the workflow is tested with reuse)."""
+    at = timezone.now() - timedelta(days=days_ago)
+    return ReuseRequest.objects.create(asset=asset, unit=unit, purpose="办公", state="handed_over",
+                                       requested_by=w.bureau_admin, handed_over_at=at, handed_over_by=w.bureau_admin)
+
+
+def test_items_in_the_pool_by_holder(w):
+    pooled(w)
+    pooled(w, state="reserved")
+    pooled(w, storage_kind="virtual", warehouse=None, location=None, unit=w.education)
+    assert monitoring.items_in_pool() == 2
+    assert monitoring.items_in_pool("360000") == 2 and monitoring.items_in_pool("360100") == 0
+    assert monitoring.items_in_pool(unit_id=w.education.pk) == 1
+
+
+def test_value_items_and_turnover_of_this_years_hand_overs(w):
+    today = timezone.localdate()
+    desk = pooled(w, state="transferred", pooled_on=today - timedelta(days=30), original_value=Decimal("1800.00"))
+    laptop = pooled(w, state="transferred", pooled_on=today - timedelta(days=10), original_value=Decimal("5200.50"))
+    old = pooled(w, state="transferred", pooled_on=today - timedelta(days=800))
+    handed_over(w, desk, w.education)
+    handed_over(w, laptop, w.finance)
+    handed_over(w, old, w.finance, days_ago=today.timetuple().tm_yday)  # last year: not counted
+    assert monitoring.items_reused() == 2 and monitoring.value_reused() == Decimal("7000.50")
+    assert monitoring.value_reused(unit_id=w.education.pk) == Decimal("1800.00")  # by the receiving unit
+    assert monitoring.value_reused("360100") == Decimal("0.00")
+    assert monitoring.turnover_days() == Decimal("20.00")
+    assert monitoring.turnover_days("360100") == Decimal("0.00")
+
+
+def test_fill_rate_counts_locations_holding_an_item_on_the_shelf(w):
+    assert monitoring.pool_fill_rate() == Decimal("0.00")
+    pooled(w)  # on w.shelf
+    pooled(w, location=w.shelf, state="reserved")
+    pooled(w, location=w.shelf2, state="transferred")  # gone: the shelf is empty
+    assert monitoring.pool_fill_rate() == Decimal("50.00")
+    StorageLocation.objects.create(unit=w.bureau, warehouse=w.branch, zone="A区", shelf="01架")
+    assert monitoring.pool_fill_rate("360000") == Decimal("33.33")
+    assert monitoring.pool_fill_rate("360100") == Decimal("0.00")
+
+
+def test_rule_items_in_the_pool_over_twelve_months(w):
+    today = timezone.localdate()
+    old = pooled(w, pooled_on=today - timedelta(days=370))
+    pooled(w, pooled_on=today - timedelta(days=300))
+    pooled(w, pooled_on=today - timedelta(days=400), state="reserved")  # requested: moving on
+    pooled(w, pooled_on=today - timedelta(days=400), classified=True)  # an alert would name it
+    assert list(monitoring.long_in_pool()) == [old]
+
+
+def test_the_module_declares_its_kpis_rule_and_datasets():
+    spec = registry.get("warehouse")
+    assert {k.code for k in spec.kpis} == {"warehouse.items_in_pool", "warehouse.value_reused",
+                                           "warehouse.items_reused", "warehouse.pool_fill_rate",
+                                           "warehouse.turnover_days"}
+    assert "warehouse.long_in_pool" in {r.code for r in spec.rules}
+    datasets = {d.code: d.sensitivity for d in spec.datasets}
+    assert datasets["warehouse.intake_requests"] == datasets["warehouse.reuse_requests"] == "internal"

@@ -1,0 +1,1 @@
+"""Portal pages of the module, one file per workflow; thin: every change goes through ``services``."""
