@@ -51,7 +51,7 @@ SPEC = registry.register(
                 _("Public property pool"), "manage:warehouse:intake_requests", "building-warehouse", VIEW,
                 children=(
                     MenuItem(_("Intake requests"), "manage:warehouse:intake_requests", "package-import", VIEW),
-                    MenuItem(_("Warehouses"), "manage:warehouse:warehouses", "building-warehouse", VIEW),
+                    MenuItem(_("Warehouses"), "manage:warehouse:warehouses", "building-warehouse", KEEP),
                     MenuItem(_("Pool catalogue"), "manage:warehouse:catalogue", "list-search", VIEW),
                     MenuItem(_("Reuse requests"), "manage:warehouse:reuse_requests", "arrows-exchange", VIEW),
                     MenuItem(_("Search before you buy"), "manage:warehouse:purchase_check", "shopping-cart-search",

@@ -262,8 +262,9 @@ def _reuse(world: World, assets: list[Asset]) -> int:
         candidates = [u for u in world.units[region] if u.pk != asset.source_unit_id]
         if asset.state == AssetState.TRANSFERRED:
             unit = rng.choice(candidates or world.units[region])
-            handed_on = min(world.today, asset.pooled_on + timedelta(days=rng.randint(5, 300)))
-            handed_on = max(handed_on, world.today - timedelta(days=364))
+            # Spread over the year (or the days since it entered the pool), not piled up on today.
+            earliest = min(max(asset.pooled_on + timedelta(days=5), world.today - timedelta(days=364)), world.today)
+            handed_on = earliest + timedelta(days=rng.randint(0, (world.today - earliest).days))
             requested_on = max(asset.pooled_on, handed_on - timedelta(days=rng.randint(2, 15)))
             state, reviewed = ReuseState.HANDED_OVER, min(requested_on + timedelta(days=1), handed_on)
             asset.unit, asset.org_path, asset.storage_kind = unit, unit.org_path, StorageKind.VIRTUAL

@@ -116,3 +116,9 @@ def test_warehouse_and_card_pages_keep_classified_cards_and_other_regions_out(lo
     assert bureau.get(url("asset", secret.pk)).status_code == 404
     assert secret.number not in bureau.get(url("warehouse", w.central.pk)).content.decode()
     assert login("cleared").get(url("asset", secret.pk)).status_code == 200
+
+
+def test_the_warehouses_menu_item_is_for_the_keepers(login, w):
+    warehouses = f'href="{url("warehouses")}"'
+    assert warehouses in login("bureau_admin").get(url("intake_requests")).content.decode()
+    assert warehouses not in login("finance_admin").get(url("intake_requests")).content.decode()
