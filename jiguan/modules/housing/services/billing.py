@@ -437,6 +437,11 @@ class LedgerRow:
     balance: Decimal
     entry: Charge | Payment
 
+    @property
+    def month(self) -> str:
+        """The month the row falls in (``2026-10``): tenants read their bills month by month."""
+        return f"{self.on:%Y-%m}"
+
 
 def ledger(lease: Lease) -> list[LedgerRow]:
     """Charges (on their billing day) and payments (on their payment day) in date order, charges first on a

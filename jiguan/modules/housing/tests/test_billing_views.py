@@ -1,6 +1,7 @@
 """The ledger's screens: 账务与欠费 with its filters and sorting, a lease's ledger with the payment form (and who
 sees it), the meter-reading round, the housing dashboard and the tenant's 我的账单."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -137,6 +138,14 @@ def test_my_bills_show_only_my_own(login, w, lease):
     assert lease.number in body and "1712.50" in body
     other = login("staff2").get(reverse("service:housing:bills")).content.decode()
     assert lease.number not in other
+
+
+def test_my_bills_read_month_by_month_the_latest_open(login, w, lease):
+    billing.record_payment(w.nc_admin, lease.pk, amount=RENT, paid_on=date(2025, 3, 5), method="transfer",
+                           reference="HD-1")
+    body = login("staff").get(reverse("service:housing:bills")).content.decode()
+    months = re.findall(r'data-testid="bill-month"( open)?>\s*<summary[^>]*>(\d{4}-\d{2})</summary>', body)
+    assert months == [(" open", "2025-03"), ("", "2025-02")]  # newest first, older months folded
 
 
 def test_a_payment_dated_in_the_future_is_refused_on_the_form(login, lease):
