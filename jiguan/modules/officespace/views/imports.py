@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import astuple
 from io import BytesIO
 
 from django import forms
 from django.contrib import messages
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
-from jiguan.core.errors import ServiceError
 from jiguan.core.excel import XLSX_CONTENT_TYPE
-from jiguan.core.excel_import import ImportRejected, RowError, error_report_response
+from jiguan.core.excel_import import RowError
 from jiguan.core.models import OrgUnit
 from jiguan.core.scoping import scoped
 from jiguan.portals.manage.access import manage_view
 from jiguan.portals.manage.forms import PortalForm
+from jiguan.portals.manage.views.common import attempt_import
+from jiguan.portals.manage.views.common import import_report as manage_import_report
 
 from .. import imports
 from ..module import MANAGE
@@ -46,16 +47,9 @@ def import_rooms(request):
                           initial={"unit": request.user.unit_id})
     row_errors: list[RowError] = []
     if request.method == "POST" and form.is_valid():
-        try:
-            count = imports.import_rooms(request.user, form.cleaned_data["file"],
-                                         unit_id=form.cleaned_data["unit"])
-        except ImportRejected as rejected:
-            row_errors = rejected.row_errors
-            request.session[REPORT_SESSION_KEY] = [astuple(error) for error in row_errors]
-            form.add_error(None, rejected.message)
-        except ServiceError as error:
-            form.apply_service_error(error)
-        else:
+        done, count, row_errors = attempt_import(request, form, lambda: imports.import_rooms(
+            request.user, form.cleaned_data["file"], unit_id=form.cleaned_data["unit"]), REPORT_SESSION_KEY)
+        if done:
             messages.success(request, ngettext("%(n)d room has been imported into the ledger.",
                                                "%(n)d rooms have been imported into the ledger.", count) % {"n": count})
             return redirect("manage:officespace:ledger")
@@ -73,9 +67,5 @@ def import_template(request):
 @require_GET
 @manage_view(MANAGE)
 def import_report(request):
-    """The last refused import's rows as a workbook (kept in the session until the next import)."""
-    stored = request.session.get(REPORT_SESSION_KEY)
-    if not stored:
-        messages.info(request, _("There is no import error report; upload a file first."))
-        return redirect("manage:officespace:import")
-    return error_report_response(_("room-import-errors"), [RowError(*values) for values in stored])
+    return manage_import_report(request, REPORT_SESSION_KEY, _("room-import-errors"),
+                                reverse("manage:officespace:import"))

@@ -4,13 +4,12 @@ request's page with approve / refuse / withdraw, receiving, and the printable re
 
 from __future__ import annotations
 
-from dataclasses import astuple
 from io import BytesIO
 
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,12 +17,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jiguan.core.errors import ServiceError
 from jiguan.core.excel import XLSX_CONTENT_TYPE
-from jiguan.core.excel_import import ImportRejected, RowError, error_report_response
+from jiguan.core.excel_import import RowError
 from jiguan.core.listing import ChoiceFilter, Column, ListSpec
 from jiguan.core.scoping import scoped
 from jiguan.core.statemachine import timeline
 from jiguan.portals.manage.access import manage_view
-from jiguan.portals.manage.views.common import perform, submit
+from jiguan.portals.manage.views.common import attempt_import, perform, submit
+from jiguan.portals.manage.views.common import import_report as manage_import_report
 
 from ..forms.intake import (
     ImportForm,
@@ -100,16 +100,9 @@ def request_import(request):
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     row_errors: list[RowError] = []
     if request.method == "POST" and form.is_valid():
-        try:
-            made = services.import_items(request.user, reason=form.cleaned_data["reason"],
-                                         upload=form.cleaned_data["file"])
-        except ImportRejected as rejected:
-            row_errors = rejected.row_errors
-            request.session[REPORT_SESSION_KEY] = [astuple(error) for error in row_errors]
-            form.add_error(None, rejected.message)
-        except ServiceError as error:
-            form.apply_service_error(error)
-        else:
+        done, made, row_errors = attempt_import(request, form, lambda: services.import_items(
+            request.user, reason=form.cleaned_data["reason"], upload=form.cleaned_data["file"]), REPORT_SESSION_KEY)
+        if done:
             messages.success(request, _("The intake request %(number)s has been submitted to the bureau.")
                              % {"number": made.number})
             return redirect("manage:warehouse:intake_request", made.pk)
@@ -127,12 +120,8 @@ def import_template(request):
 @require_GET
 @manage_view(OFFER)
 def import_report(request):
-    """The last refused import's rows as a workbook (kept in the session until the next import)."""
-    stored = request.session.get(REPORT_SESSION_KEY)
-    if not stored:
-        messages.info(request, _("There is no import error report; upload a file first."))
-        return redirect("manage:warehouse:intake_import")
-    return error_report_response(_("intake-import-errors"), [RowError(*values) for values in stored])
+    return manage_import_report(request, REPORT_SESSION_KEY, _("intake-import-errors"),
+                                reverse("manage:warehouse:intake_import"))
 
 
 @require_GET

@@ -4,15 +4,18 @@ into messages on the form, answer htmx with a fragment and everyone else with a 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import astuple
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from jiguan.core.access import is_htmx
 from jiguan.core.errors import ServiceError
+from jiguan.core.excel_import import ImportRejected, RowError, error_report_response
 from jiguan.core.statemachine import timeline
 
 from ..forms import PortalForm
@@ -67,3 +70,27 @@ def labelled_timeline(obj, actions: dict, states) -> list[dict]:
     return [{"entry": entry, "label": actions.get(entry.action, entry.action),
              "to": labels.get(entry.to_state, entry.to_state)}
             for entry in timeline(obj).select_related("actor__person")]
+
+
+def attempt_import(request: HttpRequest, form, importer: Callable[[], Any], report_key: str) -> tuple[bool, Any, list]:
+    """Run ``importer()`` for a valid Excel import form: ``(True, its result, [])``, or ``(False, None, the
+    refused rows)`` with the refusal on the form and the rows kept in the session under ``report_key`` for
+    ``import_report``."""
+    try:
+        return True, importer(), []
+    except ImportRejected as rejected:
+        request.session[report_key] = [astuple(error) for error in rejected.row_errors]
+        form.add_error(None, rejected.message)
+        return False, None, rejected.row_errors
+    except ServiceError as error:
+        form.apply_service_error(error)
+        return False, None, []
+
+
+def import_report(request: HttpRequest, report_key: str, filename: str, upload_url: str) -> HttpResponse:
+    """The last refused import's rows as a workbook (kept in the session until the next import)."""
+    stored = request.session.get(report_key)
+    if not stored:
+        messages.info(request, _("There is no import error report; upload a file first."))
+        return redirect(upload_url)
+    return error_report_response(filename, [RowError(*values) for values in stored])
