@@ -11,13 +11,14 @@ OFFER = "warehouse.offer"
 APPROVE = "warehouse.approve"
 KEEP = "warehouse.keep"
 CLASSIFIED = "warehouse.classified"
+BID = "warehouse.bid"
 
 SPEC = registry.register(
     ModuleSpec(
         code="warehouse",
         name=_("Public property pool"),
-        description=_("Surplus public property: intake into the pool, the catalogue, reuse by other units and "
-                      "search before you buy."),
+        description=_("Surplus public property: intake into the pool, the catalogue, reuse by other units, "
+                      "search before you buy, loans, repairs and disposal by public bidding or scrapping."),
         icon="building-warehouse",
         permissions=(
             Permission(VIEW, _("View the pool and its catalogue")),
@@ -26,6 +27,7 @@ SPEC = registry.register(
             Permission(APPROVE, _("Approve intake and reuse requests of the pool")),
             Permission(KEEP, _("Keep the warehouses: locations, receiving and handing over")),
             Permission(CLASSIFIED, _("See and handle classified (涉密) assets")),
+            Permission(BID, _("Register as a bidder and bid in the pool's public bidding")),
         ),
         datasets=(
             Dataset("warehouse.categories", _("Asset categories (GB/T 14885-2022)"), "warehouse.AssetCategory"),
@@ -70,7 +72,7 @@ SPEC = registry.register(
         demo_seeder="jiguan.modules.warehouse.demo.seed_demo",
         role_grants={
             "region_bureau_admin": (VIEW, OFFER, APPROVE, KEEP),
-            "unit_admin": (VIEW, OFFER),
+            "unit_admin": (VIEW, OFFER, BID),
         },
     )
 )

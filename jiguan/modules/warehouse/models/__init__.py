@@ -83,3 +83,6 @@ class StorageLocation(UnitOwned):
 from .assets import *  # noqa: E402,F403
 from .intake import *  # noqa: E402,F403
 from .reuse import *  # noqa: E402,F403
+from .loans import *  # noqa: E402,F403
+from .disposal import *  # noqa: E402,F403
+from .idle import *  # noqa: E402,F403

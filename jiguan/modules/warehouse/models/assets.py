@@ -48,15 +48,17 @@ class StorageKind(models.TextChoices):
 
 class AssetState(models.TextChoices):
     IN_POOL = "in_pool", pgettext_lazy("asset state", "In the pool")
-    RESERVED = "reserved", pgettext_lazy("asset state", "Requested for reuse")
+    RESERVED = "reserved", pgettext_lazy("asset state", "Requested by a unit")
     TRANSFERRED = "transferred", pgettext_lazy("asset state", "Reused by another unit")
     ON_LOAN = "on_loan", pgettext_lazy("asset state", "On loan")
     IN_REPAIR = "in_repair", pgettext_lazy("asset state", "Under repair")
+    DISPOSING = "disposing", pgettext_lazy("asset state", "In a disposal lot")
     DISPOSED = "disposed", pgettext_lazy("asset state", "Disposed of")
 
 
 ASSET_COLORS = {"in_pool": "green", "reserved": "azure", "transferred": "secondary", "on_loan": "purple",
-                "in_repair": "orange", "disposed": "dark"}
+                "in_repair": "orange", "disposing": "pink",
+                "disposed": "dark"}
 
 
 class Asset(UnitOwned):
