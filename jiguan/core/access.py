@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import URLPattern, URLResolver, reverse
 
+from .registry import registry
 from .scoping import held_permissions
 
 SERVICE_PERMISSION = "core.use_service"
@@ -16,10 +17,11 @@ SERVICE_PERMISSION = "core.use_service"
 
 def may_manage(user) -> bool:
     """The management portal is for those who administer, approve or handle something: any permission
-    beyond using the service portal."""
+    beyond those of the service portal."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.is_superuser or bool(held_permissions(user) - {SERVICE_PERMISSION})
+    service_only = {code for code, permission in registry.permissions().items() if permission.service_only}
+    return user.is_superuser or bool(held_permissions(user) - service_only - {SERVICE_PERMISSION})
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -28,6 +28,8 @@ class MenuItem:
 class Permission:
     code: str  # "<module>.<action>", e.g. "core.manage_units"
     label: Text
+    # Used only in the service portal (bidding, say): holding it alone opens no door to the management portal.
+    service_only: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ class WarehouseConfig(AppConfig):
     verbose_name = _("Public property pool")
 
     def ready(self) -> None:
-        from . import module  # noqa: F401  (the ModuleSpec)
+        from . import jobs, module  # noqa: F401  (the periodic jobs, the ModuleSpec)
 
         post_migrate.connect(_load_categories, sender=self)
 
 
 def _load_categories(sender, **kwargs) -> None:
-    from .reference import sync_categories
+    from .reference import ensure_bidder_role, sync_categories
 
     sync_categories()
+    ensure_bidder_role()

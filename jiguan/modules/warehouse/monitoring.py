@@ -1,29 +1,59 @@
-"""Pool figures for the operation monitor: KPIs ``(region_code, unit_id) -> number`` and the rule "item in
-the pool for more than 12 months".
+"""Pool figures for the operation monitor: KPIs ``(region_code, unit_id) -> number`` and the business rules
+(each returns the offending objects; an alert's title is ``str(obj)``).
 
 Where a figure is counted:
 - items in the pool and the fill rate: by the holder of the card or the keeper of the location (the keeping
   bureau for a warehouse, the offering unit for an item of the virtual pool);
 - items and value reused, turnover: by the receiving unit of the hand-over, this calendar year. The original
-  value of an item reused is the money its new unit did not spend on a purchase: the pool's savings.
+  value of an item reused is the money its new unit did not spend on a purchase: the pool's savings;
+- disposal income: by the keeping unit of the lot, this calendar year (proceeds of lots paid for, salvage of
+  lots scrapped);
+- loans: by the borrowing unit.
+
+Rules read the models directly. Alerts are read without clearance, so no rule returns an object whose title
+would name a classified item.
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from jiguan.core.models.org import region_key
 from jiguan.core.services.inputs import add_months
 
-from .models import Asset, AssetState, ReuseRequest, ReuseState, StorageLocation
+from .models import (
+    IDLE_MONTHS,
+    Asset,
+    AssetState,
+    Bid,
+    DisposalItem,
+    DisposalLot,
+    DisposalMethod,
+    IdleAsset,
+    IdleState,
+    Loan,
+    LoanState,
+    LotState,
+    PurchaseCheck,
+    PurchaseDecision,
+    ReuseRequest,
+    ReuseState,
+    StorageLocation,
+)
 
 CENT = Decimal("0.01")
 LONG_IN_POOL_MONTHS = 12
+RECENT_DAYS = 90  # how far back the rules on finished business (lots closed, purchases) look
 # Items physically on a shelf: free in the pool or promised to a unit but not yet collected.
 ON_SHELF_STATES = (AssetState.IN_POOL, AssetState.RESERVED)
+
+
+def _year_start() -> date:
+    return timezone.localdate().replace(month=1, day=1)
 
 
 def narrowed(queryset: QuerySet, region_code: str | None, unit_id: int | None) -> QuerySet:
@@ -35,8 +65,7 @@ def narrowed(queryset: QuerySet, region_code: str | None, unit_id: int | None) -
 
 
 def handed_over_this_year(region_code: str | None = None, unit_id: int | None = None) -> QuerySet:
-    start = timezone.localdate().replace(month=1, day=1)
-    reused = ReuseRequest.objects.filter(state=ReuseState.HANDED_OVER, handed_over_at__date__gte=start)
+    reused = ReuseRequest.objects.filter(state=ReuseState.HANDED_OVER, handed_over_at__date__gte=_year_start())
     return narrowed(reused, region_code, unit_id)
 
 
@@ -78,3 +107,63 @@ def long_in_pool() -> QuerySet:
     limit = add_months(timezone.localdate(), -LONG_IN_POOL_MONTHS)
     return (Asset.objects.filter(state=AssetState.IN_POOL, pooled_on__lt=limit, classified=False)
             .order_by("pooled_on", "pk"))
+
+
+def disposal_income(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
+    """Yuan the pool's disposals brought the treasury this year: proceeds of lots sold (paid this year) and
+    salvage of lots scrapped this year, by the keeping unit."""
+    start = _year_start()
+    lots = narrowed(DisposalLot.objects.all(), region_code, unit_id)
+    sold = lots.filter(state=LotState.SOLD, paid_at__date__gte=start).aggregate(total=Sum("proceeds"))["total"]
+    scrapped = lots.filter(state=LotState.SCRAPPED, scrapped_on__gte=start).aggregate(
+        total=Sum("salvage_value"))["total"]
+    return ((sold or Decimal(0)) + (scrapped or Decimal(0))).quantize(CENT)
+
+
+def items_on_loan(region_code: str | None = None, unit_id: int | None = None) -> int:
+    return narrowed(Loan.objects.filter(state=LoanState.LENT), region_code, unit_id).count()
+
+
+def loans_overdue(region_code: str | None = None, unit_id: int | None = None) -> int:
+    return narrowed(_overdue_loans(), region_code, unit_id).count()
+
+
+def _overdue_loans() -> QuerySet:
+    return Loan.objects.filter(state=LoanState.LENT, due_on__lt=timezone.localdate())
+
+
+def loan_overdue() -> QuerySet:
+    """Items lent and not back by their due date (the alert goes to the borrowing unit)."""
+    return _overdue_loans().filter(asset__classified=False).select_related("asset").order_by("due_on", "pk")
+
+
+def lot_no_bids() -> QuerySet:
+    """Bidding lots nobody bid on: closed unsold (流拍) in the last 90 days, or published lots whose bidding
+    has ended without a bid and that are not closed yet. A lot holding a classified item is left out: its
+    title may name the item."""
+    now = timezone.now()
+    bids = Bid.objects.filter(lot=OuterRef("pk"))
+    secret = DisposalItem.objects.filter(lot=OuterRef("pk"), asset__classified=True)
+    ended = (Q(state=LotState.UNSOLD, closed_at__gte=now - timedelta(days=RECENT_DAYS))
+             | Q(state=LotState.APPROVED, ends_at__lt=now))
+    return (DisposalLot.objects.filter(ended, method=DisposalMethod.BIDDING)
+            .filter(~Exists(bids), ~Exists(secret)).order_by("ends_at", "pk"))
+
+
+def buying_held_category() -> QuerySet:
+    """Purchase checks of the last 90 days where the unit chose to buy although the pool held items of the
+    category: the bureau asks whether the reason given holds."""
+    since = timezone.now() - timedelta(days=RECENT_DAYS)
+    return (PurchaseCheck.objects.filter(decision=PurchaseDecision.NOT_FIT, matches__gt=0, checked_at__gte=since)
+            .select_related("category").order_by("checked_at", "pk"))
+
+
+def idle_due_cutoff(today: date | None = None) -> date:
+    """Assets idle since this day or earlier have been idle for 6 months: they are due to be offered."""
+    return add_months(today or timezone.localdate(), -IDLE_MONTHS)
+
+
+def idle_not_offered(today: date | None = None) -> QuerySet:
+    """Assets idle for 6 months or more, neither offered to the pool nor back in use."""
+    return (IdleAsset.objects.filter(state=IdleState.IDLE, idle_since__lte=idle_due_cutoff(today))
+            .order_by("idle_since", "pk"))

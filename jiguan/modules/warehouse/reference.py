@@ -24,3 +24,25 @@ def sync_categories() -> int:
                 category.save()
             existing[row["code"]] = category
     return len(rows)
+
+
+BIDDER_ROLE = "warehouse_bidder"
+
+
+def ensure_bidder_role() -> None:
+    """The role of outside buyers (companies, individuals) the bureau registers: the service portal and bidding,
+    nothing else. Made once; what the security administrator changes afterwards stays."""
+    from django.conf import settings
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from jiguan.core.models import Role
+    from jiguan.core.scoping import Scope
+
+    from .module import BID
+
+    with translation.override(settings.LANGUAGE_CODE):  # role names are stored in the platform's language
+        name = gettext("Pool bidder (outside buyer)")
+    Role.objects.get_or_create(code=BIDDER_ROLE, defaults={
+        "name": name, "scope": Scope.SELF, "builtin": True,
+        "permissions": ["core.use_service", BID], "code_permissions": ["core.use_service", BID]})

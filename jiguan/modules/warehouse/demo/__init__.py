@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
@@ -44,6 +44,10 @@ from ..models import (
 )
 from ..services.reuse import SAVING_CATEGORY
 from . import photos
+from .base import World, moment, pick, requester
+from .disposal import seed_disposal
+from .idle import seed_idle
+from .loans import seed_loans
 
 CARDS = {"demo": 2500, "province": 8000}
 CITY_SHARE = 0.12  # of the cards, in the 南昌 city pool
@@ -118,24 +122,12 @@ STATES = ((AssetState.IN_POOL, 68), (AssetState.TRANSFERRED, 22), (AssetState.RE
 PURPOSES = ("新设科室办公使用", "替换损坏的旧设备", "新进人员配置", "会议室改造配置", "派驻机构办公使用")
 
 
-@dataclass
-class World:
-    rng: random.Random
-    today: date
-    province: OrgUnit
-    city: OrgUnit
-    units: dict[str, list[OrgUnit]]  # pool region -> agencies that offer and request
-    recorders: dict[str, Account]  # pool region -> the bureau's demo administrator
-    unit_admin: Account | None
-    categories: dict[str, AssetCategory]
-
-
 def seed_demo(scale: str, rng: random.Random, progress: ProgressFactory) -> str:
     world = _world(rng)
     if world is None:
         return "公物仓 warehouse: 演示机关事务管理局或其账号不存在，未生成"
     locations = _warehouses(world)
-    bar = progress("公物仓 warehouse", 4)
+    bar = progress("公物仓 warehouse", 6)
     assets = _assets(world, locations, CARDS.get(scale, CARDS["demo"]))
     bar.advance()
     pictures = _photos(world, assets)
@@ -145,10 +137,16 @@ def seed_demo(scale: str, rng: random.Random, progress: ProgressFactory) -> str:
     intakes = _intake(world)
     checks = _purchase_checks(world)
     bar.advance()
+    loans, repairs = seed_loans(world, assets)
+    bar.advance()
+    lots, bids = seed_disposal(world, assets, {k.code: k.picture for k in KINDS})
+    idle = seed_idle(world)
+    bar.advance()
     bar.finish()
     return (f"公物仓 warehouse: {len(WAREHOUSES)} 个仓库 warehouses, {len(assets)} 张资产卡片 asset cards, "
             f"{pictures} 张照片 photos, {handed_over} 件已调剂 reused, {intakes} 份入仓申请 intake requests, "
-            f"{checks} 条购置前查询 purchase checks")
+            f"{checks} 条购置前查询 purchase checks, {loans} 笔借用 loans, {repairs} 笔维修 repairs, "
+            f"{lots} 个处置标的 disposal lots ({bids} 笔出价 bids), {idle} 项闲置资产 idle assets")
 
 
 def _world(rng: random.Random) -> World | None:
@@ -185,10 +183,6 @@ def _warehouses(world: World) -> dict[str, list[StorageLocation]]:
     return locations
 
 
-def _pick(rng: random.Random, weighted):
-    return rng.choices([v for v, _w in weighted], weights=[w for _v, w in weighted])[0]
-
-
 def _assets(world: World, locations: dict, count: int) -> list[Asset]:
     rng, cards, sequence = world.rng, [], {}
     for _n in range(count):
@@ -197,7 +191,7 @@ def _assets(world: World, locations: dict, count: int) -> list[Asset]:
         source = rng.choice(world.units[region])
         keeper = world.province if region == "360000" else world.city
         pooled_on = world.today - timedelta(days=rng.randint(0, 900))
-        state = _pick(rng, STATES)
+        state = pick(rng, STATES)
         if state == AssetState.TRANSFERRED:  # handed over within the last 12 months, after entering the pool
             pooled_on = world.today - timedelta(days=rng.randint(20, 720))
         virtual = rng.random() < VIRTUAL_SHARE
@@ -211,8 +205,8 @@ def _assets(world: World, locations: dict, count: int) -> list[Asset]:
             number=f"GWC{region}{year}{sequence[(region, year)]:06d}", category=world.categories[kind.code],
             name=rng.choice(kind.names), specification=rng.choice(kind.specs),
             original_value=Decimal(rng.randint(low, high)).quantize(Decimal("1")) + Decimal("0.00"),
-            purchase_date=purchased, condition=_pick(rng, CONDITIONS), source_unit=source,
-            source_reason=_pick(rng, REASONS), classified=kind.picture in ("computer", "laptop") and rng.random() < 0.04,
+            purchase_date=purchased, condition=pick(rng, CONDITIONS), source_unit=source,
+            source_reason=pick(rng, REASONS), classified=kind.picture in ("computer", "laptop") and rng.random() < 0.04,
             pool_region_id=region, storage_kind=StorageKind.VIRTUAL if virtual else StorageKind.PHYSICAL,
             warehouse=location.warehouse if location else None, location=location, state=state,
             pooled_on=pooled_on, unit=holder, org_path=holder.org_path,
@@ -241,16 +235,6 @@ def _photos(world: World, assets: list[Asset]) -> int:
     Attachment.objects.bulk_create(rows, batch_size=1000)
     log_bulk(Attachment, f"演示数据:公物仓资产照片 {len(rows)} 张（{len(stored)} 个图片文件）", len(rows))
     return len(stored)
-
-
-def _moment(day: date, rng: random.Random) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(rng.randint(9, 16), rng.randint(0, 59))))
-
-
-def _requester(world: World, region: str, unit: OrgUnit) -> Account:
-    if world.unit_admin is not None and world.unit_admin.unit_id == unit.pk:
-        return world.unit_admin
-    return world.recorders[region]
 
 
 def _reuse(world: World, assets: list[Asset]) -> int:
@@ -287,13 +271,13 @@ def _reuse(world: World, assets: list[Asset]) -> int:
         recorder = world.recorders[region]
         requests.append(ReuseRequest(
             asset=asset, unit=unit, org_path=unit.org_path, purpose=rng.choice(PURPOSES), state=state,
-            requested_by=_requester(world, region, unit),
-            reviewed_by=recorder if reviewed else None, reviewed_at=_moment(reviewed, rng) if reviewed else None,
+            requested_by=requester(world, region, unit),
+            reviewed_by=recorder if reviewed else None, reviewed_at=moment(reviewed, rng) if reviewed else None,
             review_comment="不符合调剂条件" if state == ReuseState.REJECTED else "",
-            handed_over_at=_moment(handed_on, rng) if handed_on else None,
+            handed_over_at=moment(handed_on, rng) if handed_on else None,
             handed_over_by=recorder if handed_on else None, received_by_name="张明" if handed_on else "",
         ))
-        times.append(_moment(requested_on, rng))
+        times.append(moment(requested_on, rng))
     Asset.objects.bulk_update(moved, ["unit", "org_path", "storage_kind", "warehouse", "location"], batch_size=500)
     ReuseRequest.objects.bulk_create(requests, batch_size=500)
     for request, at in zip(requests, times, strict=True):
@@ -329,10 +313,10 @@ def _intake(world: World) -> int:
             request = IntakeRequest(
                 number=f"RC{region}{world.today.year}{n:06d}", unit=unit, org_path=unit.org_path, pool_region_id=region,
                 reason=rng.choice(("机构改革后闲置", "办公用房调整腾退", "超标准配置按规定交回", "会议结束后闲置")),
-                state=state, submitted_by=_requester(world, region, unit),
+                state=state, submitted_by=requester(world, region, unit),
                 warehouse=warehouse if state in (IntakeState.APPROVED, IntakeState.RECEIVED) else None,
                 reviewed_by=recorder if decided else None,
-                reviewed_at=_moment(world.today - timedelta(days=rng.randint(1, 30)), rng) if decided else None,
+                reviewed_at=moment(world.today - timedelta(days=rng.randint(1, 30)), rng) if decided else None,
                 review_comment="物品已在其他单位调剂使用" if state == IntakeState.REJECTED else "",
                 received_by=recorder if state == IntakeState.RECEIVED else None,
                 received_on=world.today - timedelta(days=rng.randint(0, 10)) if state == IntakeState.RECEIVED else None,
@@ -346,7 +330,7 @@ def _intake(world: World) -> int:
                 request=request, category=world.categories[kind.code], name=rng.choice(kind.names),
                 specification=rng.choice(kind.specs), quantity=rng.randint(1, 12),
                 original_value=Decimal(rng.randint(*kind.value)), purchase_date=world.today - timedelta(days=900),
-                condition=_pick(rng, CONDITIONS), source_reason=_pick(rng, REASONS)))
+                condition=pick(rng, CONDITIONS), source_reason=pick(rng, REASONS)))
     IntakeItem.objects.bulk_create(lines)
     log_bulk(IntakeRequest, f"演示数据:公物仓入仓申请 {len(requests)} 份", len(requests))
     log_bulk(IntakeItem, f"演示数据:公物仓入仓物品 {len(lines)} 项", len(lines))
@@ -366,7 +350,7 @@ def _purchase_checks(world: World) -> int:
                 matches=rng.randint(0, 30), decision=decision,
                 reason_not_fit="" if decision == PurchaseDecision.REUSE else
                 rng.choice(("仓内同类物品配置不满足信创要求", "数量不足", "成色较差，需长期使用")),
-                checked_by=_requester(world, region, unit)))
+                checked_by=requester(world, region, unit)))
     PurchaseCheck.objects.bulk_create(checks)
     log_bulk(PurchaseCheck, f"演示数据:购置前查询 {len(checks)} 条", len(checks))
     return len(checks)

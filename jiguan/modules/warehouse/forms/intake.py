@@ -28,7 +28,8 @@ class ItemForm(PortalForm):
     original_value = forms.DecimalField(label=_("Original value of each (yuan)"), decimal_places=2)
     purchase_date = forms.DateField(label=_("Purchase date"), widget=forms.DateInput(attrs={"type": "date"}))
     condition = forms.ChoiceField(label=_("Condition"), choices=Condition.choices, initial=Condition.GOOD)
-    source_reason = forms.ChoiceField(label=_("Why it is offered"), choices=SourceReason.choices)
+    source_reason = forms.ChoiceField(label=_("Why it is offered"), choices=SourceReason.choices,
+                                      initial=SourceReason.IDLE)
     storage_kind = forms.ChoiceField(label=_("Kept"), choices=StorageKind.choices, initial=StorageKind.PHYSICAL)
     classified = forms.BooleanField(label=_("Classified (涉密)"), required=False)
     note = forms.CharField(label=_("Remarks"), max_length=200, required=False)

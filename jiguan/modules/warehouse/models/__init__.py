@@ -81,8 +81,8 @@ class StorageLocation(UnitOwned):
 
 # Each workflow keeps its entities in a file of its own.
 from .assets import *  # noqa: E402,F403
-from .intake import *  # noqa: E402,F403
-from .reuse import *  # noqa: E402,F403
-from .loans import *  # noqa: E402,F403
 from .disposal import *  # noqa: E402,F403
 from .idle import *  # noqa: E402,F403
+from .intake import *  # noqa: E402,F403
+from .loans import *  # noqa: E402,F403
+from .reuse import *  # noqa: E402,F403

@@ -12,12 +12,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiguan.core.errors import Conflict
+from jiguan.core.errors import Conflict, ValidationFailed
 from jiguan.core.scoping import has_permission, scoped
 from jiguan.core.services.base import require
+from jiguan.core.services.inputs import Errors, text
 
 from ..models import Asset, AssetState
-from ..module import CLASSIFIED, VIEW
+from ..module import CLASSIFIED, OFFER, VIEW
 
 NUMBER_ATTEMPTS = 5
 
@@ -76,3 +77,20 @@ def save_numbered(rows: list, prefix: str, field: str = "number") -> None:
                 if was_new:
                     row.pk, row._state.adding = None, True
     raise Conflict(_("Too many records are being numbered at this moment; please try again."))
+
+
+def own_unit(user):
+    """The unit the user acts for when requesting, declaring or checking: their account's."""
+    require(user, OFFER)
+    if user.unit is None:
+        raise ValidationFailed(_("Your account belongs to no unit, so it cannot act for one."))
+    return user.unit
+
+
+def review_comment(comment, *, required: bool, label=None) -> str:
+    """The remarks of a decision (approve, refuse, cancel…): required where a refusal must say why."""
+    errors = Errors()
+    comment = text(errors, "comment", comment, label=label or _("review remarks"), max_length=1000,
+                   required=required)
+    errors.raise_if_any()
+    return comment

@@ -1,10 +1,12 @@
 """The pool's measures (节约成效): items and original value reused — the money the receiving units did not
-spend on new purchases, so the savings — items entering the pool and the turnover (days from entering
-the pool to the hand-over), month by month over the last 12 months, per unit and per region.
+spend on new purchases, so the savings — items entering the pool, the turnover (days from entering the
+pool to the hand-over), and the disposal income to the treasury with the items disposed of, month by month
+over the last 12 months, per unit and per region.
 
 Computed from the records the user reaches with ``warehouse.view`` (hand-overs by the receiving unit,
-items entered by their source unit), so every month is there whether or not the monitor took snapshots.
-Classified cards count only for users cleared to see them."""
+items entered by their source unit, disposals by the keeping unit of the lot), so every month is there
+whether or not the monitor took snapshots. Classified cards count only for users cleared to see them; a
+lot holding one counts only for them too."""
 
 from __future__ import annotations
 
@@ -13,15 +15,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from jiguan.core.models import OrgUnit
-from jiguan.core.scoping import scoped
+from jiguan.core.scoping import has_permission, scoped
 from jiguan.core.services.base import require
 from jiguan.core.services.inputs import add_months
 
-from ..models import Asset, ReuseRequest, ReuseState
-from ..module import VIEW
+from ..models import Asset, DisposalItem, DisposalLot, LotState, ReuseRequest, ReuseState
+from ..module import CLASSIFIED, VIEW
 from . import cleared
 
 MONTHS = 12
@@ -34,6 +37,8 @@ class Figures:
     value_reused: Decimal  # yuan of original value handed over: the savings
     items_entered: int
     turnover_days: Decimal | None  # average days in the pool of the items reused; None when none was
+    items_disposed: int
+    disposal_income: Decimal  # yuan to the treasury: proceeds of lots sold, salvage of lots scrapped
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,15 @@ class _Entry:
     region: str
 
 
+@dataclass(frozen=True)
+class _Disposal:
+    month: str
+    unit: str
+    region: str
+    items: int
+    income: Decimal
+
+
 def month_labels(today: date, months: int = MONTHS) -> list[str]:
     """``YYYY-MM`` of the last ``months`` months, oldest first, the current one last."""
     first = today.replace(day=1)
@@ -76,19 +90,18 @@ def dashboard(user, today: date | None = None) -> Dashboard:
     require(user, VIEW)
     months = month_labels(today or timezone.localdate())
     since = date.fromisoformat(f"{months[0]}-01")
-    handovers = _handovers(user, since)
-    entries = _entries(user, since)
-    units = sorted({h.unit for h in handovers} | {e.unit for e in entries})
-    regions = sorted({h.region for h in handovers} | {e.region for e in entries})
-    unit_lines = [Line(u, _figures([h for h in handovers if h.unit == u], [e for e in entries if e.unit == u]))
-                  for u in units]
+    records = (_handovers(user, since), _entries(user, since), _disposals(user, since))
+
+    def line(label: str, field: str) -> Line:
+        return Line(label, _figures(*([r for r in rows if getattr(r, field) == label] for rows in records)))
+
+    units = sorted({r.unit for rows in records for r in rows})
+    regions = sorted({r.region for rows in records for r in rows})
     return Dashboard(
-        months=[Line(m, _figures([h for h in handovers if h.month == m], [e for e in entries if e.month == m]))
-                for m in months],
-        units=sorted(unit_lines, key=lambda line: (-line.figures.value_reused, line.label)),
-        regions=[Line(r, _figures([h for h in handovers if h.region == r], [e for e in entries if e.region == r]))
-                 for r in regions],
-        total=_figures(handovers, entries),
+        months=[line(m, "month") for m in months],
+        units=sorted((line(u, "unit") for u in units), key=lambda ln: (-ln.figures.value_reused, ln.label)),
+        regions=[line(r, "region") for r in regions],
+        total=_figures(*records),
     )
 
 
@@ -112,12 +125,31 @@ def _entries(user, since: date) -> list[_Entry]:
             for on, unit, region in items.values_list("pooled_on", "source_unit__name", "source_unit__region__name")]
 
 
-def _figures(handovers: Iterable[_Handover], entries: Iterable[_Entry]) -> Figures:
-    handovers = list(handovers)
+def _disposals(user, since: date) -> list[_Disposal]:
+    """Lots of the keeping units in the user's scope that brought income since ``since``: sold lots by the day
+    they were paid for, scrapped lots by the day they were scrapped."""
+    lots = scoped(DisposalLot.objects.filter(state__in=(LotState.SOLD, LotState.SCRAPPED)), user, VIEW)
+    if not has_permission(user, CLASSIFIED):
+        lots = lots.exclude(Exists(DisposalItem.objects.filter(lot=OuterRef("pk"), asset__classified=True)))
+    rows = lots.annotate(item_count=Count("items")).values_list(
+        "state", "paid_at", "proceeds", "scrapped_on", "salvage_value", "item_count", "unit__name", "unit__region__name")
+    disposals = []
+    for state, paid_at, proceeds, scrapped_on, salvage, items, unit, region in rows:
+        sold = state == LotState.SOLD
+        on = timezone.localdate(paid_at) if sold and paid_at else scrapped_on
+        if on is not None and on >= since:
+            disposals.append(_Disposal(f"{on:%Y-%m}", unit, region, items, (proceeds if sold else salvage) or 0))
+    return disposals
+
+
+def _figures(handovers: Iterable[_Handover], entries: Iterable[_Entry], disposals: Iterable[_Disposal]) -> Figures:
+    handovers, disposals = list(handovers), list(disposals)
     days = [h.days for h in handovers]
     return Figures(
         items_reused=len(handovers),
         value_reused=sum((h.value for h in handovers), Decimal("0.00")).quantize(CENT),
         items_entered=sum(1 for _entry in entries),
         turnover_days=(Decimal(sum(days)) / len(days)).quantize(CENT) if days else None,
+        items_disposed=sum(d.items for d in disposals),
+        disposal_income=sum((d.income for d in disposals), Decimal("0.00")).quantize(CENT),
     )

@@ -42,7 +42,7 @@ from ..models import (
     StorageKind,
 )
 from ..module import APPROVE, KEEP, OFFER, VIEW
-from . import catalogue, cleared
+from . import catalogue, cleared, own_unit, review_comment
 
 RS = ReuseState
 REUSE_MACHINE = StateMachine("state", {
@@ -123,19 +123,11 @@ def catalogue_item(user, asset_id) -> Asset:
 # --- Reuse requests ---------------------------------------------------------------------------------------------
 
 
-def _own_unit(user):
-    """The unit the user acts for when requesting or checking: their account's."""
-    require(user, OFFER)
-    if user.unit is None:
-        raise ValidationFailed(_("Your account belongs to no unit, so it cannot act for one."))
-    return user.unit
-
-
 @use_case
 def request_reuse(user, asset_id, *, purpose) -> ReuseRequest:
     """The user's unit asks for a free item of its region's pool; the item is reserved for it at once. The
     asset row is locked first, so of two units asking at once the second finds it reserved."""
-    unit = _own_unit(user)
+    unit = own_unit(user)
     errors = Errors()
     purpose = text(errors, "purpose", purpose, label=_("what the item is for"), min_length=4, max_length=1000)
     errors.raise_if_any()
@@ -195,13 +187,6 @@ def _locked_asset(reuse: ReuseRequest) -> Asset:
     return Asset.objects.select_for_update(of=("self",)).select_related("unit", "source_unit").get(pk=reuse.asset_id)
 
 
-def _comment(comment, *, required: bool) -> str:
-    errors = Errors()
-    comment = text(errors, "comment", comment, label=_("review remarks"), max_length=1000, required=required)
-    errors.raise_if_any()
-    return comment
-
-
 def _tell_unit(reuse: ReuseRequest, title: str, body: str = "") -> None:
     notify.send([reuse.requested_by, *permission_holders(reuse.unit.org_path, OFFER, nearest=True)], title,
                 body=body, link=notify.link_to("service:warehouse:my_reuse", reuse.pk), category="warehouse")
@@ -211,7 +196,7 @@ def _tell_unit(reuse: ReuseRequest, title: str, body: str = "") -> None:
 def approve_reuse(user, request_id, comment="") -> ReuseRequest:
     reuse = _handled_request(user, APPROVE, request_id)
     _check(reuse, "approve")
-    comment = _comment(comment, required=False)
+    comment = review_comment(comment, required=False)
     REUSE_MACHINE.transition(reuse, "approve", user, comment, reviewed_by=user, reviewed_at=timezone.now(),
                              review_comment=comment)
     _tell_unit(reuse, _("Your request for %(asset)s is approved; it will be handed over") % {"asset": reuse.asset},
@@ -223,7 +208,7 @@ def approve_reuse(user, request_id, comment="") -> ReuseRequest:
 def reject_reuse(user, request_id, comment) -> ReuseRequest:
     reuse = _handled_request(user, APPROVE, request_id)
     _check(reuse, "reject")
-    comment = _comment(comment, required=True)
+    comment = review_comment(comment, required=True)
     REUSE_MACHINE.transition(reuse, "reject", user, comment, reviewed_by=user, reviewed_at=timezone.now(),
                              review_comment=comment)
     ASSET_MACHINE.transition(_locked_asset(reuse), "release", user, REUSE_ACTIONS["reject"])
@@ -239,7 +224,7 @@ def withdraw_reuse(user, request_id, comment="") -> ReuseRequest:
     if reuse is None:
         raise Http404(_("Not found."))
     _check(reuse, "withdraw")
-    comment = _comment(comment, required=False)
+    comment = review_comment(comment, required=False)
     REUSE_MACHINE.transition(reuse, "withdraw", user, comment)
     asset = _locked_asset(reuse)
     ASSET_MACHINE.transition(asset, "release", user, REUSE_ACTIONS["withdraw"])
@@ -344,7 +329,7 @@ def check_before_purchase(user, *, category_code, planned_item, quantity) -> Que
 def record_purchase_check(user, *, category_code, planned_item, quantity, decision,
                           reason_not_fit="") -> PurchaseCheck:
     """What the unit decided after searching the pool; buying needs a written reason (reported to the bureau)."""
-    unit = _own_unit(user)
+    unit = own_unit(user)
     errors = Errors()
     category, planned_item, quantity = _purchase_plan(errors, category_code, planned_item, quantity)
     decision = choice(errors, "decision", decision, label=_("decision"), choices=PurchaseDecision)

@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiguan.core.services.inputs import add_months
+from jiguan.modules.warehouse.models import DisposalItem
 from jiguan.modules.warehouse.services.measures import dashboard, month_labels
 
 from .test_monitoring import handed_over
+from .test_rules import lot
 from .world import build_world, pooled
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +87,29 @@ def test_the_page_shows_the_figures_and_refuses_staff(client, w):
 def test_the_window_starts_on_the_first_day_eleven_months_back(w):
     first = add_months(timezone.localdate().replace(day=1), -11)
     assert dashboard(w.bureau_admin).months[0].label == f"{first:%Y-%m}"
+
+
+def test_disposal_income_and_items_disposed_beside_the_savings(w):
+    now = timezone.now()
+    sold = lot(w, state="sold", proceeds=Decimal("1200.00"), paid_at=now)
+    DisposalItem.objects.create(lot=sold, asset=pooled(w, state="disposed"))
+    lot(w, state="scrapped", method="scrap", salvage_value=Decimal("80.00"),
+        scrapped_on=timezone.localdate() - timedelta(days=40))
+    lot(w, state="sold", proceeds=Decimal("500.00"), paid_at=now, classified=True)
+    lot(w, state="sold", proceeds=Decimal("700.00"), paid_at=now - timedelta(days=400))  # over 12 months ago
+    lot(w, state="awarded")  # not paid yet
+    board = dashboard(w.bureau_admin)
+    assert (board.total.items_disposed, board.total.disposal_income) == (3, Decimal("1280.00"))
+    assert board.months[-1].figures.disposal_income == Decimal("1200.00")
+    assert [(line.label, line.figures.disposal_income) for line in board.units if line.figures.items_disposed] == [
+        ("江西省机关事务管理局", Decimal("1280.00"))]
+    assert board.regions[0].figures.disposal_income == Decimal("1280.00")
+    assert dashboard(w.cleared).total.disposal_income == Decimal("1780.00")
+    assert dashboard(w.education_admin).total.disposal_income == Decimal("0.00")  # the bureau's lots
+
+
+def test_the_page_charts_the_disposal_income(client, w):
+    lot(w, state="sold", proceeds=Decimal("4321.00"), paid_at=timezone.now())
+    client.force_login(w.bureau_admin)
+    page = client.get(reverse("manage:warehouse:dashboard")).content.decode()
+    assert "4,321.00" in page and '"disposal": [' in page and "4321.0]" in page

@@ -2,25 +2,34 @@
 locations, a few thousand cards with photos, intake and reuse requests in every state, a year of hand-overs
 that the measures and the ledger see, and items the demo unit administrator can request."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import FileSystemStorage
 from django.db.models import F
 from django.test import override_settings
+from django.utils import timezone
 
 from jiguan.core.models import Account, Attachment, CostEntry
 from jiguan.core.testing import demo_seeded
 from jiguan.modules.warehouse import monitoring
 from jiguan.modules.warehouse.models import (
     Asset,
+    DisposalLot,
+    IdleAsset,
     IntakeRequest,
+    Loan,
     PurchaseCheck,
+    Repair,
     ReuseRequest,
     StorageLocation,
     Warehouse,
 )
-from jiguan.modules.warehouse.services import catalogue
+from jiguan.modules.warehouse.services import bidding, catalogue
+from jiguan.modules.warehouse.services.disposal import INCOME_CATEGORY
 from jiguan.modules.warehouse.services.measures import dashboard
+from jiguan.modules.warehouse.services.reuse import SAVING_CATEGORY
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +81,7 @@ def test_requests_in_every_state_and_the_savings_of_a_year(seeded):
     handed = ReuseRequest.objects.filter(state="handed_over")
     assert handed.count() == Asset.objects.filter(state="transferred").count() >= 300
     assert not handed.exclude(asset__unit=F("unit")).exists()  # each card moved to its new unit
-    savings = CostEntry.objects.filter(module="warehouse")
+    savings = CostEntry.objects.filter(module="warehouse", category=SAVING_CATEGORY)
     assert savings.count() == handed.count()
     assert -sum(savings.values_list("amount", flat=True)) == sum(handed.values_list("asset__original_value", flat=True))
     assert PurchaseCheck.objects.filter(decision="not_fit").exclude(reason_not_fit="").exists()
@@ -91,3 +100,40 @@ def test_the_measures_have_history(seeded):
 def test_the_demo_unit_admin_can_request_items(seeded):
     unit_admin = Account.objects.get(username="unit_admin")
     assert catalogue(unit_admin).count() >= 100
+
+
+def test_every_card_on_loan_or_in_repair_has_its_record(seeded):
+    on_loan = Asset.objects.filter(state="on_loan")
+    assert on_loan.exists() and Loan.objects.filter(state="lent").count() == on_loan.count()
+    assert not on_loan.exclude(loans__state="lent").exists()
+    assert Loan.objects.filter(state="lent", due_on__lt=timezone.localdate()).exists()  # some are overdue
+    assert Loan.objects.filter(state="returned", damage_charge__gt=0).exists()
+    in_repair = Asset.objects.filter(state="in_repair")
+    assert Repair.objects.filter(state="in_repair").count() == in_repair.count() > 0
+    assert CostEntry.objects.filter(category="公物仓资产维修", amount__gt=0).exists()
+    reserved = Asset.objects.filter(state="reserved")  # by a live reuse request or a loan request, never both
+    assert reserved.count() == (ReuseRequest.objects.filter(state__in=("requested", "approved")).count()
+                                + Loan.objects.filter(state__in=("requested", "approved")).count())
+
+
+def test_running_bidding_the_demo_unit_can_join(seeded):
+    now = timezone.now()
+    running = DisposalLot.objects.filter(state="approved", method="bidding", starts_at__lte=now, ends_at__gt=now)
+    assert running.filter(sealed=False, bids__isnull=False).exists() and running.filter(sealed=True).exists()
+    assert set(DisposalLot.objects.values_list("state", flat=True)) >= {
+        "submitted", "approved", "awarded", "sold", "unsold", "scrapped"}
+    disposing = Asset.objects.filter(state="disposing")
+    assert not disposing.exclude(disposal_items__lot__state__in=("submitted", "approved", "awarded")).exists()
+    sold = DisposalLot.objects.filter(state__in=("sold", "scrapped"))
+    income = CostEntry.objects.filter(category=INCOME_CATEGORY)
+    assert income.count() == sold.count() and all(entry.amount < 0 for entry in income)
+    unit_admin = Account.objects.get(username="unit_admin")
+    assert bidding.open_lots(unit_admin).exists()  # the demo unit is an approved bidder of the 南昌 pool
+    outside = Account.objects.get(username="bidder_hengxin")
+    assert bidding.open_lots(outside).exists()
+
+
+def test_idle_assets_some_due_for_the_pool(seeded):
+    due = IdleAsset.objects.filter(state="idle", idle_since__lte=timezone.localdate().replace(day=1) - timedelta(days=200))
+    assert due.exists()
+    assert set(IdleAsset.objects.values_list("state", flat=True)) == {"idle", "offered", "in_use"}

@@ -11,6 +11,7 @@ from jiguan.core.registry import registry
 from jiguan.modules.warehouse import monitoring
 from jiguan.modules.warehouse.models import ReuseRequest, StorageLocation
 
+from .test_rules import lent, lot
 from .world import build_world, pooled
 
 pytestmark = pytest.mark.django_db
@@ -72,11 +73,39 @@ def test_rule_items_in_the_pool_over_twelve_months(w):
     assert list(monitoring.long_in_pool()) == [old]
 
 
-def test_the_module_declares_its_kpis_rule_and_datasets():
+def test_disposal_income_of_this_year_by_keeping_unit(w):
+    now = timezone.now()
+    lot(w, state="sold", proceeds=Decimal("1200.50"), paid_at=now)
+    lot(w, state="scrapped", method="scrap", salvage_value=Decimal("80.00"), scrapped_on=timezone.localdate())
+    lot(w, state="sold", proceeds=Decimal("999.00"), paid_at=now - timedelta(days=400))  # last year
+    lot(w, state="awarded", proceeds=None)  # not paid yet
+    lot(w, state="sold", proceeds=Decimal("50.00"), paid_at=now, unit=w.city_bureau)
+    assert monitoring.disposal_income("360000") == Decimal("1330.50")  # the province and the cities below
+    assert monitoring.disposal_income(unit_id=w.bureau.pk) == Decimal("1280.50")
+    assert monitoring.disposal_income("360100") == Decimal("50.00")
+    assert monitoring.disposal_income(unit_id=w.finance.pk) == Decimal("0.00")
+
+
+def test_items_on_loan_and_overdue_by_borrowing_unit(w):
+    lent(w, due_in_days=3)
+    lent(w, due_in_days=-1)
+    lent(w, due_in_days=-1, classified=True)  # counted: a figure names no item
+    lent(w, due_in_days=-9, state="returned")
+    lent(w, due_in_days=-2, unit=w.city_unit)
+    assert (monitoring.items_on_loan("360000"), monitoring.loans_overdue("360000")) == (4, 3)
+    assert (monitoring.items_on_loan(unit_id=w.city_unit.pk), monitoring.loans_overdue("360100")) == (1, 1)
+    assert monitoring.items_on_loan(unit_id=w.education.pk) == 0
+
+
+def test_the_module_declares_its_kpis_rules_and_datasets():
     spec = registry.get("warehouse")
-    assert {k.code for k in spec.kpis} == {"warehouse.items_in_pool", "warehouse.value_reused",
+    assert {k.code for k in spec.kpis} >= {"warehouse.items_in_pool", "warehouse.value_reused",
                                            "warehouse.items_reused", "warehouse.pool_fill_rate",
-                                           "warehouse.turnover_days"}
-    assert "warehouse.long_in_pool" in {r.code for r in spec.rules}
+                                           "warehouse.turnover_days", "warehouse.disposal_income",
+                                           "warehouse.items_on_loan", "warehouse.loans_overdue"}
+    assert {r.code for r in spec.rules} >= {"warehouse.long_in_pool", "warehouse.loan_overdue",
+                                            "warehouse.lot_no_bids", "warehouse.buying_held_category",
+                                            "warehouse.idle_not_offered"}
     datasets = {d.code: d.sensitivity for d in spec.datasets}
     assert datasets["warehouse.intake_requests"] == datasets["warehouse.reuse_requests"] == "internal"
+    assert datasets["warehouse.idle_assets"] == "internal"

@@ -5,14 +5,13 @@ classified items, other regions and people without a role see nothing."""
 from io import BytesIO
 
 import pytest
-from django.urls import reverse
 from openpyxl import load_workbook
 
 from jiguan.modules.warehouse.models import PurchaseCheck, ReuseRequest
 from jiguan.modules.warehouse.services import reuse
 
 from .test_reuse import SIGNATURE
-from .world import build_world, pooled
+from .world import build_world, manage, pooled, service
 
 pytestmark = pytest.mark.django_db
 
@@ -29,24 +28,6 @@ def w(db):
     world.secret = pooled(world, classified=True, name="涉密计算机", category=world.laptop,
                           source_unit=world.education)
     return world
-
-
-@pytest.fixture
-def as_(client, w):
-    def sign_in(name):
-        client.logout()
-        client.force_login(getattr(w, name))
-        return client
-
-    return sign_in
-
-
-def manage(name, *args):
-    return reverse(f"manage:warehouse:{name}", args=args)
-
-
-def service(name, *args):
-    return reverse(f"service:warehouse:{name}", args=args)
 
 
 def test_a_unit_browses_filters_and_requests_on_the_service_portal(as_, w):

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.urls import reverse
 from django.utils import timezone
 
 from jiguan.core.models import Role, RoleAssignment
@@ -67,3 +68,11 @@ def pooled(w, *, category=None, name="办公桌", classified=False, state="in_po
         "location": w.shelf, "state": state, "pooled_on": timezone.localdate(), "unit": w.bureau,
     }
     return Asset.objects.create(**{**values, **changes})
+
+
+def manage(name, *args) -> str:
+    return reverse(f"manage:warehouse:{name}", args=args)
+
+
+def service(name, *args) -> str:
+    return reverse(f"service:warehouse:{name}", args=args)

@@ -17,6 +17,7 @@ from jiguan.core.listing import ChoiceFilter, Column, ListSpec
 from jiguan.portals.manage.access import manage_view
 from jiguan.portals.service.forms import call_service
 
+from ..forms.loans import LoanRequestForm
 from ..forms.reuse import CatalogueSearchForm, ReuseRequestForm, category_choices
 from ..models import Condition, StorageKind
 from ..module import VIEW
@@ -87,17 +88,26 @@ def item(request, pk: int):
         if made is not None:
             messages.success(request, _("Your request has been sent to the pool's bureau for approval."))
             return redirect("service:warehouse:my_reuse", made.pk)
+    return item_page(request, pk, form=form)
+
+
+def item_page(request, pk: int, *, form=None, loan_form=None):
+    """The item page with its two forms — request for reuse, and borrow (posted to ``views.loans.borrow``) —
+    a refused one shown with its errors (400); or, when the item has just left the catalogue, the catalogue."""
+    form = form if form is not None else ReuseRequestForm()
+    loan_form = loan_form if loan_form is not None else LoanRequestForm()
+    refused = next((f for f in (form, loan_form) if f.errors), None)
     try:
         asset = services.catalogue_item(request.user, pk)
     except Http404:
-        if form.non_field_errors():  # another unit was quicker: say so on the catalogue
-            messages.error(request, " ".join(form.non_field_errors()))
+        if refused is not None and refused.non_field_errors():  # another unit was quicker: say so on the catalogue
+            messages.error(request, " ".join(refused.non_field_errors()))
             return redirect("service:warehouse:home")
         raise
     return render(request, "warehouse/service/item.html", {
-        "tab": "work", "asset": asset, "photos": photos_of(asset), "form": form,
+        "tab": "work", "asset": asset, "photos": photos_of(asset), "form": form, "loan_form": loan_form,
         "where": services.whereabouts(asset),
-    }, status=400 if form.errors else 200)
+    }, status=400 if refused is not None else 200)
 
 
 @require_GET

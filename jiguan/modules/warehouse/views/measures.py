@@ -1,4 +1,5 @@
-"""Management-portal savings dashboard (节约成效): the figures of ``services.measures`` as charts and tables."""
+"""Management-portal savings dashboard (节约成效): the figures of ``services.measures`` as charts and tables —
+reuse savings beside disposal income."""
 
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ def dashboard(request):
                   "reused": [m.figures.items_reused for m in months],
                   "entered": [m.figures.items_entered for m in months],
                   "savings": [float(m.figures.value_reused) for m in months],
+                  "disposal": [float(m.figures.disposal_income) for m in months],
                   "turnover": [float(m.figures.turnover_days) if m.figures.turnover_days is not None else None
                                for m in months],
                   "labels": {"reused": _("Items reused"), "entered": _("Items entered"),
                              "savings": _("Savings (yuan)"), "turnover": _("Average days from intake to reuse"),
+                             "disposal": _("Disposal income (yuan)"), "money": _("Savings and disposal income (yuan)"),
                              "items": _("Items reused and entered")}},
     })
 

@@ -7,8 +7,10 @@ import pytest
 from django.urls import clear_url_caches, reverse
 from django.utils import translation
 
-from jiguan.core.models import ModuleEnablement, Region
-from jiguan.core.registry import MenuItem, ModuleSpec, registry
+from jiguan.core.models import ModuleEnablement, Region, Role, RoleAssignment
+from jiguan.core.registry import MenuItem, ModuleSpec, Permission, registry
+from jiguan.core.scoping import Scope
+from jiguan.core.testing import make_account
 from jiguan.portals.manage.menu import build_menu
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +85,7 @@ def test_page_outside_the_users_permissions_is_403(login):
 FAKE = ModuleSpec(
     code="fakemod",
     name="测试模块",
+    permissions=(Permission("fakemod.bid", "参加竞价", service_only=True), Permission("fakemod.keep", "保管")),
     manage_menu=(MenuItem("测试模块首页", "manage:fakemod:index", "box"),),
     manage_urls="jiguan.portals.manage.tests.fake_module_urls",
 )
@@ -122,3 +125,16 @@ def test_module_disabled_for_the_region_is_hidden_and_closed(login, people, fake
 
 def test_module_pages_keep_the_portal_gate(login, fake_module):
     assert login("staff").get("/manage/fakemod/").status_code == 403
+
+
+@pytest.mark.parametrize(("permissions", "status"), [
+    (["core.use_service", "fakemod.bid"], 403),  # service-only permissions open no door to the portal
+    (["core.use_service", "fakemod.bid", "fakemod.keep"], 200),
+])
+def test_only_permissions_beyond_the_service_portal_open_the_management_portal(client, org, fake_module,
+                                                                               permissions, status):
+    role = Role.objects.create(code="bidder", name="竞买人", permissions=permissions, scope=Scope.SELF)
+    account = make_account("outside_bidder", roles=(), unit=None)
+    RoleAssignment.objects.create(account=account, role=role, unit=None)
+    client.force_login(account)
+    assert client.get(reverse("manage:home")).status_code == status
