@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..services.bidding import bidder_role
 from ..services.disposal import INCOME_CATEGORY
-from .base import World
+from .base import Step, World, write_timelines
 
 # (username, kind, name, 统一社会信用代码, contact, phone, pool): enterprise codes (登记管理部门 9, 类别 1) with
 # the check character computed
@@ -74,8 +74,16 @@ PLANS = (
     Plan("旧复印机、打印机一批", DisposalMethod.BIDDING, LotState.SOLD, "printer", 6, -50, -40, 1800, 100,
          (1800, 1900, 2200, 2400)),
     Plan("旧沙发一批", DisposalMethod.BIDDING, LotState.UNSOLD, "sofa", 4, -30, -20, 2600, 200, ()),
+    # Sold over the year: the disposal income of the measures.
+    Plan("淘汰笔记本电脑一批（已做数据清除）", DisposalMethod.BIDDING, LotState.SOLD, "laptop", 15, -310, -300, 6000, 200,
+         (6000, 6400, 7200, 7800)),
+    Plan("旧办公桌一批", DisposalMethod.BIDDING, LotState.SOLD, "desk", 20, -230, -220, 3500, 100, (3500, 3900, 4300)),
+    Plan("淘汰台式计算机一批", DisposalMethod.BIDDING, LotState.SOLD, "computer", 25, -150, -140, 9000, 300,
+         (9000, 9600, 10500, 11400, 12600)),
+    Plan("旧复印机一批", DisposalMethod.BIDDING, LotState.SOLD, "copier", 4, -95, -85, 5000, 200, (5000, 5600)),
     Plan("旧会议桌一批", DisposalMethod.BIDDING, LotState.SUBMITTED, "table", 3, 3, 10, 900, 50, ()),
-    Plan("报废电视机、投影仪一批", DisposalMethod.SCRAP, LotState.SCRAPPED, "television", 4, 0, 0, 0, 0, ()),
+    # A scrap lot's "starts" dates the approval's eve, its "ends" the scrapping.
+    Plan("报废电视机、投影仪一批", DisposalMethod.SCRAP, LotState.SCRAPPED, "television", 4, -20, -15, 0, 0, ()),
 )
 LIVE_ITEM_STATE = {LotState.APPROVED: AssetState.DISPOSING, LotState.AWARDED: AssetState.DISPOSING,
                    LotState.SUBMITTED: AssetState.DISPOSING, LotState.SOLD: AssetState.DISPOSED,
@@ -102,6 +110,7 @@ def seed_disposal(world: World, assets: list[Asset], pictures: dict[str, str]) -
         Asset.objects.bulk_update(cards, ["state"])
         bids += _bids(world, lot, plan, [r for r in registrations if r.pool_region_id == plan.region])
     log_bulk(DisposalLot, f"演示数据:公物仓处置标的 {len(lots)} 个", len(lots))
+    write_timelines([step for lot in lots for step in _lot_steps(lot)], "公物仓处置")
     _post_income(world, lots)
     return len(lots), bids
 
@@ -155,13 +164,40 @@ def _lot(world: World, plan: Plan, n: int) -> DisposalLot:
         reserve_price=Decimal(plan.reserve) if bidding else None,
         min_increment=Decimal(plan.increment) if bidding else None,
         starts_at=_at(world, plan.starts, 9) if bidding else None, ends_at=_at(world, plan.ends, 16) if bidding else None,
-        original_ends_at=_at(world, plan.ends, 16) if bidding else None)
+        original_ends_at=_at(world, plan.ends, 16) if bidding else None,
+        closed_at=_at(world, plan.ends, 16) if plan.state == LotState.UNSOLD else None)
+    prepared_at = _at(world, plan.starts - 3, 15)
     if plan.method == DisposalMethod.SCRAP:
         lot.recycler_name, lot.recycler_licence = "江西省再生资源回收利用有限公司", "赣商务再生备字〔2023〕0127号"
-        lot.scrapped_on, lot.scrap_certificate = world.today - timedelta(days=15), f"HS{world.today.year}0318"
+        lot.scrapped_on, lot.scrap_certificate = world.today + timedelta(days=plan.ends), f"HS{world.today.year}0318"
         lot.salvage_value = Decimal("380.00")
     lot.save()
+    DisposalLot.objects.filter(pk=lot.pk).update(prepared_at=prepared_at)  # auto_now_add stamped the insert
+    lot.prepared_at = prepared_at
     return lot
+
+
+def _lot_steps(lot: DisposalLot) -> list[Step]:
+    steps = [Step(lot, "prepare", "", LotState.SUBMITTED, lot.prepared_by, lot.prepared_at, lot.reason)]
+    if lot.reviewed_at:
+        steps.append(Step(lot, "approve", LotState.SUBMITTED, LotState.APPROVED, lot.reviewed_by, lot.reviewed_at))
+    if lot.state == LotState.SCRAPPED:
+        steps.append(Step(lot, "scrap", LotState.APPROVED, LotState.SCRAPPED, lot.reviewed_by,
+                          _moment_of(lot.scrapped_on), f"{lot.recycler_name} 回收，证明编号 {lot.scrap_certificate}"))
+    if lot.winning_bid_id:
+        bid = lot.winning_bid
+        steps.append(Step(lot, "award", LotState.APPROVED, LotState.AWARDED, None, lot.awarded_at,
+                          f"{bid.amount} 元，{bid.bidder.name}"))
+    if lot.state == LotState.SOLD:
+        steps.append(Step(lot, "pay", LotState.AWARDED, LotState.SOLD, lot.reviewed_by, lot.paid_at,
+                          f"国库缴款凭证 {lot.payment_reference}"))
+    if lot.state == LotState.UNSOLD:
+        steps.append(Step(lot, "unsold", LotState.APPROVED, LotState.UNSOLD, None, lot.closed_at, "无人出价"))
+    return steps
+
+
+def _moment_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(10)))
 
 
 def _bids(world: World, lot: DisposalLot, plan: Plan, bidders: list[BidderRegistration]) -> int:
@@ -180,9 +216,6 @@ def _bids(world: World, lot: DisposalLot, plan: Plan, bidders: list[BidderRegist
         if plan.state == LotState.SOLD:
             lot.paid_at, lot.proceeds = lot.ends_at + timedelta(days=3), top.amount
             lot.payment_reference, lot.closed_at = f"FS{world.today.year}{lot.pk:08d}", lot.paid_at
-        lot.save()
-    elif plan.state == LotState.UNSOLD:
-        lot.closed_at = lot.ends_at
         lot.save()
     log_bulk(Bid, f"演示数据:{lot.number} 出价 {len(placed)} 笔", len(placed))
     return len(placed)

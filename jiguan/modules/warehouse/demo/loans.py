@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 
 from jiguan.core.audit import log_bulk
 from jiguan.core.models import CostEntry
@@ -15,7 +16,7 @@ from jiguan.core.models import CostEntry
 from ..models import Asset, AssetState, Condition, Loan, LoanPurpose, LoanState, Repair, RepairState
 from ..services.loans import DAMAGE_CATEGORY
 from ..services.repairs import REPAIR_CATEGORY
-from .base import World, moment, requester
+from .base import Step, World, moment, requester, write_timelines
 
 LOAN_PURPOSES = (
     (LoanPurpose.MEETING, "全省机关事务工作会议会场布置"),
@@ -48,9 +49,15 @@ def seed_loans(world: World, assets: list[Asset]) -> tuple[int, int]:
             reserved.append(asset)
     Asset.objects.bulk_update(reserved, ["state"], batch_size=500)
     Loan.objects.bulk_create(loans, batch_size=500)
+    for loan in loans:  # auto_now_add stamped the insert
+        loan.requested_at = (loan.reviewed_at or moment(world.today, rng)) - timedelta(days=1)
+    Loan.objects.bulk_update(loans, ["requested_at"], batch_size=500)
     log_bulk(Loan, f"演示数据:公物仓借用 {len(loans)} 笔", len(loans))
+    write_timelines([step for loan in loans for step in _loan_steps(loan)], "公物仓借用")
     charged = [loan for loan in loans if loan.damage_charge]
-    _post(world, charged, DAMAGE_CATEGORY, lambda loan: loan.damage_charge, lambda loan: loan.returned_at.date())
+    charge, day = (lambda loan: loan.damage_charge), (lambda loan: timezone.localdate(loan.returned_at))
+    _post(world, charged, DAMAGE_CATEGORY, charge, day, payer=lambda loan: loan.unit)  # the borrower pays
+    _post(world, charged, DAMAGE_CATEGORY, charge, day, payer=lambda loan: loan.asset.unit, sign=-1)  # the keeper
     repairs = _repairs(world, assets)
     return len(loans), len(repairs)
 
@@ -87,6 +94,19 @@ def _loan(world: World, asset: Asset, state: str) -> Loan:
     )
 
 
+def _loan_steps(loan: Loan) -> list[Step]:
+    steps = [Step(loan, "request", "", LoanState.REQUESTED, loan.requested_by, loan.requested_at, loan.purpose)]
+    if loan.reviewed_at:
+        steps.append(Step(loan, "approve", LoanState.REQUESTED, LoanState.APPROVED, loan.reviewed_by, loan.reviewed_at))
+    if loan.lent_at:
+        steps.append(Step(loan, "lend", LoanState.APPROVED, LoanState.LENT, loan.lent_by, loan.lent_at,
+                          f"领用人 {loan.received_by_name}"))
+    if loan.returned_at:
+        steps.append(Step(loan, "return", LoanState.LENT, LoanState.RETURNED, loan.return_checked_by, loan.returned_at,
+                          loan.return_note or f"归还人 {loan.returned_by_name}，验收无异常"))
+    return steps
+
+
 def _repairs(world: World, assets: list[Asset]) -> list[Repair]:
     rng, repairs = world.rng, []
     for asset in assets:
@@ -107,16 +127,16 @@ def _repairs(world: World, assets: list[Asset]) -> list[Repair]:
     Repair.objects.bulk_create(repairs, batch_size=500)
     log_bulk(Repair, f"演示数据:公物仓维修 {len(repairs)} 笔", len(repairs))
     done = [r for r in repairs if r.state == RepairState.REPAIRED]
-    _post(world, done, REPAIR_CATEGORY, lambda r: r.cost, lambda r: r.finished_on, sign=1, payer=lambda r: r.unit)
+    _post(world, done, REPAIR_CATEGORY, lambda r: r.cost, lambda r: r.finished_on, payer=lambda r: r.unit)
     return repairs
 
 
-def _post(world, rows, category, amount, day, *, sign=1, payer=lambda row: row.unit) -> None:
-    """Cost entries as the services post them (a positive cost of ``payer``)."""
+def _post(world: World, rows: list, category: str, amount, day, *, payer, sign: int = 1) -> None:
+    """Ledger entries as the services post them: ``sign`` 1 a cost of ``payer(row)``, -1 its income."""
     subject_type = ContentType.objects.get_for_model(type(rows[0])) if rows else None
     entries = [CostEntry(unit=payer(r), region_id=payer(r).region_id, org_path=payer(r).org_path, module="warehouse",
                          category=category, amount=sign * amount(r), occurred_on=day(r), description=str(r.asset)[:200],
                          subject_type=subject_type, subject_id=str(r.pk), created_by=world.recorders["360000"])
                for r in rows]
     CostEntry.objects.bulk_create(entries, batch_size=500)
-    log_bulk(CostEntry, f"演示数据:公物仓{category} {len(entries)} 笔", len(entries))
+    log_bulk(CostEntry, f"演示数据:{category} {len(entries)} 笔", len(entries))
