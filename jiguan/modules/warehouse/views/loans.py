@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -67,7 +66,7 @@ DECISIONS = {
 @manage_view(VIEW)
 def loans(request):
     listing = LOAN_LIST.bind(request, services.loans_in_scope(request.user))
-    return listing.response("warehouse/loans/list.html", "warehouse/loans/_table.html", {"today": timezone.localdate()})
+    return listing.response("warehouse/loans/list.html", "warehouse/loans/_table.html")
 
 
 def _visible(user, pk: int):
@@ -167,7 +166,7 @@ def borrow(request, pk: int):
 @require_GET
 def my_loans(request):
     return render(request, "warehouse/service/my_loans.html", {
-        "tab": "work", "loans": services.my_unit_loans(request.user)[:50], "today": timezone.localdate()})
+        "tab": "work", "loans": services.my_unit_loans(request.user)[:50]})
 
 
 @require_GET
