@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiguan.core.errors import Conflict, ValidationFailed
+from jiguan.core.errors import Conflict, NotAllowed, ValidationFailed
 from jiguan.core.scoping import has_permission, scoped
 from jiguan.core.services.base import require
-from jiguan.core.services.inputs import Errors, text
+from jiguan.core.services.common import acts_for_region
+from jiguan.core.services.inputs import Errors, find, text
 
 from ..models import Asset, AssetState
-from ..module import CLASSIFIED, OFFER, VIEW
+from ..module import APPROVE, CLASSIFIED, OFFER, VIEW
 
 NUMBER_ATTEMPTS = 5
 
@@ -94,3 +96,17 @@ def review_comment(comment, *, required: bool, label=None) -> str:
                    required=required)
     errors.raise_if_any()
     return comment
+
+
+def handled(user, permission: str, rows: QuerySet, pk, *, others_pool: str):
+    """The locked row of ``rows`` (requests of an ``asset``) whose item the user reaches through ``permission``;
+    404 otherwise. Deciding (APPROVE) is the pool's own bureau's: anyone else is refused with ``others_pool``,
+    formatted with the pool region's name."""
+    require(user, permission)
+    reachable = scoped(Asset.objects.all(), user, permission).values("pk")
+    row = find(cleared(user, rows.select_for_update(of=("self",)).filter(asset__in=reachable)), pk)
+    if row is None:
+        raise Http404(_("Not found."))
+    if permission == APPROVE and not acts_for_region(user, row.asset.pool_region, APPROVE):
+        raise NotAllowed(others_pool % {"region": row.asset.pool_region.name})
+    return row

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from jiguan.core import notify
-from jiguan.core.errors import Conflict, NotAllowed, StateError, ValidationFailed
+from jiguan.core.errors import Conflict, StateError, ValidationFailed
 from jiguan.core.models import Event
 from jiguan.core.scoping import can_reach, has_permission, scoped
 from jiguan.core.services.base import require
@@ -45,7 +45,7 @@ from jiguan.core.statemachine import StateMachine, record
 
 from ..models import Asset, AssetState, Condition, Loan, LoanPurpose, LoanState
 from ..module import APPROVE, KEEP, OFFER, VIEW
-from . import cleared, own_unit, repairs, review_comment
+from . import cleared, handled, own_unit, repairs, review_comment
 from .reuse import signature_image
 
 LS = LoanState
@@ -191,17 +191,8 @@ def days_left(loan: Loan, today: date | None = None) -> int | None:
 
 
 def _handled_loan(user, permission: str, loan_id) -> Loan:
-    """The locked loan whose item the user keeps through ``permission``; 404 otherwise."""
-    require(user, permission)
-    reachable = scoped(Asset.objects.all(), user, permission).values("pk")
-    loans = Loan.objects.select_for_update(of=("self",)).select_related(*LOAN_RELATED)
-    loan = find(cleared(user, loans.filter(asset__in=reachable)), loan_id)
-    if loan is None:
-        raise Http404(_("Not found."))
-    if permission == APPROVE and not acts_for_region(user, loan.asset.pool_region, APPROVE):
-        raise NotAllowed(_("Loans from the pool of %(region)s are decided by that region's own bureau.")
-                         % {"region": loan.asset.pool_region.name})
-    return loan
+    return handled(user, permission, Loan.objects.select_related(*LOAN_RELATED), loan_id,
+                   others_pool=_("Loans from the pool of %(region)s are decided by that region's own bureau."))
 
 
 def _check(loan: Loan, action: str) -> None:

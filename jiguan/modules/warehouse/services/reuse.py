@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from jiguan.core import notify
-from jiguan.core.errors import Conflict, NotAllowed, StateError, ValidationFailed
+from jiguan.core.errors import Conflict, StateError, ValidationFailed
 from jiguan.core.scoping import can_reach, has_permission, scoped
 from jiguan.core.services.base import require
 from jiguan.core.services.common import acts_for_region, permission_holders, use_case
@@ -42,7 +42,7 @@ from ..models import (
     StorageKind,
 )
 from ..module import APPROVE, KEEP, OFFER, VIEW
-from . import catalogue, cleared, own_unit, review_comment
+from . import catalogue, cleared, handled, own_unit, review_comment
 
 RS = ReuseState
 REUSE_MACHINE = StateMachine("state", {
@@ -164,17 +164,8 @@ def my_unit_requests(user) -> QuerySet:
 
 
 def _handled_request(user, permission: str, request_id) -> ReuseRequest:
-    """The locked request whose item the user keeps through ``permission``; 404 otherwise."""
-    require(user, permission)
-    reachable = scoped(Asset.objects.all(), user, permission).values("pk")
-    requests = ReuseRequest.objects.select_for_update(of=("self",)).select_related(*REQUEST_RELATED)
-    reuse = find(cleared(user, requests.filter(asset__in=reachable)), request_id)
-    if reuse is None:
-        raise Http404(_("Not found."))
-    if permission == APPROVE and not acts_for_region(user, reuse.asset.pool_region, APPROVE):
-        raise NotAllowed(_("Reuse from the pool of %(region)s is decided by that region's own bureau.")
-                         % {"region": reuse.asset.pool_region.name})
-    return reuse
+    return handled(user, permission, ReuseRequest.objects.select_related(*REQUEST_RELATED), request_id,
+                   others_pool=_("Reuse from the pool of %(region)s is decided by that region's own bureau."))
 
 
 def _check(reuse: ReuseRequest, action: str) -> None:
