@@ -15,6 +15,9 @@ class Command(BaseCommand):
         for po_path in sorted((Path(settings.BASE_DIR) / "jiguan").rglob("LC_MESSAGES/*.po")):
             mo_path = po_path.with_suffix(".mo")
             if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
-                polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+                # Written aside and renamed: a test run starting meanwhile never reads half a catalogue.
+                temporary = mo_path.with_suffix(".mo.tmp")
+                polib.pofile(str(po_path)).save_as_mofile(str(temporary))
+                temporary.replace(mo_path)
                 count += 1
         self.stdout.write(f"compiled {count} catalogue(s)")
