@@ -56,6 +56,7 @@ ACTION_LABELS = {
 REPORTER_ACTIONS = {"close", "reopen"}
 OPEN_STATES = (S.NEW, S.DISPATCHED, S.IN_PROGRESS)
 FINISHED_STATES = (S.CLOSED, S.REJECTED)
+ANNOUNCED_TITLES = 10  # event titles listed in a notification announcing many
 
 
 def actions_for(user, event: Event) -> list[str]:
@@ -98,18 +99,33 @@ def report_event(user, *, type, title, description="", unit_id=None, priority=Pr
 
 def open_event(
     *, type, title, unit: OrgUnit, description="", priority=Priority.NORMAL, subject=None,
-    assignee_unit: OrgUnit | None = None, actor=None,
+    assignee_unit: OrgUnit | None = None, actor=None, tell_handlers: bool = True,
 ) -> Event:
     """An event raised by a module or the system (an alert, an overdue lease): no permission check.
-    With ``assignee_unit`` it goes straight to that unit's handlers."""
+    With ``assignee_unit`` it goes straight to that unit's handlers; a caller opening many at once passes
+    ``tell_handlers=False`` and then tells them once with ``announce_dispatched``."""
     with transaction.atomic(), attributed_to(actor):
         errors = Errors()
         fields = _event_fields(errors, type=type, title=title, description=description, priority=priority)
         errors.raise_if_any()
         event = _open(fields, unit, reporter=actor, subject=subject)
         if assignee_unit is not None:
-            _dispatch(event, assignee_unit, None, actor, "")
+            _dispatch(event, assignee_unit, None, actor, "", tell=tell_handlers)
         return event
+
+
+def announce_dispatched(events: list[Event], summary: str) -> None:
+    """One notification to the handlers of events dispatched together to one unit, instead of one per event
+    (a first evaluation may open thousands): ``summary`` as its title and the first titles as its body. A
+    single event is announced as any other."""
+    if len(events) == 1:
+        _tell_handlers(events[0])
+    elif events:
+        titles = [event.title for event in events[:ANNOUNCED_TITLES]]
+        if len(events) > ANNOUNCED_TITLES:
+            titles.append(_("… and %(n)d more") % {"n": len(events) - ANNOUNCED_TITLES})
+        notify.send(_handlers(events[0]), summary, body="\n".join(titles), link=notify.link_to("manage:events"),
+                    category="event")
 
 
 def _event_fields(errors: Errors, *, type, title, description, priority) -> dict:
@@ -270,8 +286,13 @@ def notify_overdue() -> int:
 # --- Helpers ------------------------------------------------------------------------------------
 
 
-def _dispatch(event: Event, unit: OrgUnit, assignee, actor, comment: str) -> None:
+def _dispatch(event: Event, unit: OrgUnit, assignee, actor, comment: str, *, tell: bool = True) -> None:
     EVENT_MACHINE.transition(event, "dispatch", actor, comment, assignee_unit=unit, assignee=assignee)
+    if tell:
+        _tell_handlers(event)
+
+
+def _tell_handlers(event: Event) -> None:
     notify.send(_handlers(event), _("New event to handle: %(title)s") % {"title": event.title},
                 body=event.description, link=notify.link_to("manage:events"), category="event")
 

@@ -139,6 +139,20 @@ def test_system_event_goes_straight_to_its_unit(w):
     assert Event.objects.get(pk=event.pk).status == "closed"
 
 
+def test_events_opened_quietly_are_announced_in_one_notification(w):
+    opened = [events.open_event(type="core.general", title=f"周转房租约到期 {n}", unit=w.donghu,
+                                assignee_unit=w.nc_bureau, tell_handlers=False) for n in range(12)]
+    assert notified(w.nc_admin) == []
+    events.announce_dispatched(opened, "12 个新事件")
+    (notice,) = Notification.objects.filter(recipient=w.nc_admin)
+    lines = notice.body.splitlines()
+    assert notice.title == "12 个新事件" and notice.link.endswith("/events/")
+    assert lines[:10] == [f"周转房租约到期 {n}" for n in range(10)] and "2" in lines[10] and len(lines) == 11
+    events.announce_dispatched(opened[:1], "不用这个标题")  # a single event is announced as any other
+    latest = Notification.objects.filter(recipient=w.nc_admin).latest("pk")
+    assert "周转房租约到期 0" in latest.title and latest.title != "不用这个标题"
+
+
 def test_overdue_reminder_is_sent_once(w):
     late = report(w)
     events.dispatch(w.nc_admin, late.pk, assignee_unit_id=w.finance.pk)

@@ -58,7 +58,7 @@ SPEC = registry.register(
             Rule("warehouse.buying_held_category", _("Unit buying a category the pool holds"),
                  monitoring.buying_held_category),
             Rule("warehouse.idle_not_offered", _("Asset idle for 6 months not offered to the pool"),
-                 monitoring.idle_not_offered),
+                 monitoring.declared_idle_not_offered),
         ),
         event_types=(
             EventType("warehouse.loan_overdue", _("Pool item not returned by its due date"), sla_hours=72),

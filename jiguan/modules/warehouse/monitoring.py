@@ -34,6 +34,7 @@ from .models import (
     DisposalLot,
     DisposalMethod,
     IdleAsset,
+    IdleSource,
     IdleState,
     Loan,
     LoanState,
@@ -164,6 +165,12 @@ def idle_due_cutoff(today: date | None = None) -> date:
 
 
 def idle_not_offered(today: date | None = None) -> QuerySet:
-    """Assets idle for 6 months or more, neither offered to the pool nor back in use."""
+    """Assets idle for 6 months or more, neither offered to the pool nor back in use (the units' reminders)."""
     return (IdleAsset.objects.filter(state=IdleState.IDLE, idle_since__lte=idle_due_cutoff(today))
             .order_by("idle_since", "pk"))
+
+
+def declared_idle_not_offered(today: date | None = None) -> QuerySet:
+    """The rule's objects: the declared ones only. A room read from office space already raises that module's
+    own alert (``officespace.room_idle_6_months``); a second alert for the same room would only be noise."""
+    return idle_not_offered(today).filter(source=IdleSource.DECLARED)

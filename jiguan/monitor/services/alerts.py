@@ -31,7 +31,7 @@ from jiguan.core.scoping import grants_for, path_in_scope, scoped
 from jiguan.core.services.base import get_in_scope, require
 from jiguan.core.services.common import key_prefixes, region_chain, use_case
 from jiguan.core.services.events import OPEN_STATES as EVENT_OPEN_STATES
-from jiguan.core.services.events import open_event, settle_event
+from jiguan.core.services.events import announce_dispatched, open_event, settle_event
 from jiguan.core.services.inputs import (
     Errors,
     bounded_int,
@@ -184,6 +184,7 @@ class Run:
     latest: dict[str, list[KpiSnapshot]]
     offending: dict[str, list] = field(default_factory=dict)
     counts: Counter = field(default_factory=Counter)
+    dispatched: dict[int, list[Event]] = field(default_factory=dict)  # this rule's new events by handling unit
 
 
 def evaluate_all(now: datetime | None = None) -> dict:
@@ -214,6 +215,15 @@ def _evaluate_rule(rule_id: int, run: Run) -> None:
         for fingerprint, alert in alerts.items():
             if fingerprint not in hits and alert.state in OPEN_ALERT_STATES:
                 _gone(rule, alert, run)
+        _announce(rule, run)
+
+
+def _announce(rule: AlertRule, run: Run) -> None:
+    """Each handling unit hears once of the events this rule opened for it, not once per alert."""
+    for events in run.dispatched.values():
+        announce_dispatched(events, _("%(n)d new events to handle from the alert rule “%(rule)s”")
+                            % {"n": len(events), "rule": rule.name})
+    run.dispatched.clear()
 
 
 def _holds(rule: AlertRule, alert: Alert | None, hit: Hit, run: Run) -> None:
@@ -277,9 +287,10 @@ def _dispatch(rule: AlertRule, alert: Alert, run: Run) -> None:
     alert.event = open_event(
         type=EVENT_TYPE, title=_("Alert: %(title)s") % {"title": alert.title}, unit=alert.unit or assignee,
         description=alert.explanation, priority=EVENT_PRIORITY[rule.severity], subject=alert,
-        assignee_unit=assignee,
+        assignee_unit=assignee, tell_handlers=False,
     )
     alert.save()
+    run.dispatched.setdefault(assignee.pk, []).append(alert.event)
     run.counts["events_opened"] += 1
 
 

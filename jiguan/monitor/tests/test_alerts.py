@@ -10,9 +10,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from jiguan.core.errors import NotAllowed, StateError, ValidationFailed
-from jiguan.core.models import Event
+from jiguan.core.models import Event, Notification
 from jiguan.core.models.events import EventStatus
 from jiguan.core.registry import registry
+from jiguan.core.services.common import permission_holders
+from jiguan.core.services.events import HANDLE_EVENTS
 from jiguan.core.statemachine import timeline
 from jiguan.core.testing import run_at_once
 from jiguan.monitor.models import Alert, AlertRoute, AlertRule, Silence
@@ -199,6 +201,27 @@ def test_business_rule_raises_one_alert_per_object_and_resolves_when_fixed(w, te
     services.evaluate_all(T0 + minutes(1))
     assert Alert.objects.get(subject_id=str(first.pk)).state == "resolved"
     assert Alert.objects.get(subject_id=str(second.pk)).state == "firing"
+
+
+def test_the_handlers_hear_once_per_rule_of_the_events_it_opened_for_their_unit(w, test_module):
+    AlertRule.objects.create(region_id="360000", code="b", name="人员被标记", kind="business",
+                             business_rule="alerttest.flagged_people", category="alerttest")
+    for _n in range(3):
+        flag(w.finance)
+    flag(w.jiujiang)
+    assert services.evaluate_all(T0)["events_opened"] == 4
+    notices = Notification.objects.filter(category="event")
+    finance_handlers = {a.pk for a in permission_holders(w.finance.org_path, HANDLE_EVENTS, nearest=True)}
+    assert finance_handlers
+    batch = notices.filter(recipient_id__in=finance_handlers)
+    assert batch.count() == len(finance_handlers)  # one each, not three
+    titles = Event.objects.filter(assignee_unit=w.finance).values_list("title", flat=True)
+    assert all(title in batch[0].body for title in titles) and len(titles) == 3
+    assert "人员被标记" in batch[0].title and "3" in batch[0].title
+    single = notices.exclude(recipient_id__in=finance_handlers).get()  # 九江: one event, told as usual
+    assert Event.objects.get(assignee_unit=w.jiujiang).title in single.title
+    services.evaluate_all(T0 + minutes(1))  # still firing: nobody is told again
+    assert notices.count() == len(finance_handlers) + 1
 
 
 def test_default_rules_are_seeded_once_from_the_registry(w, test_module):

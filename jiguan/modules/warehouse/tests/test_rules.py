@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from jiguan.core.registry import registry
 from jiguan.core.services.inputs import add_months
 from jiguan.modules.warehouse import monitoring
 from jiguan.modules.warehouse.models import (
@@ -112,4 +113,16 @@ def test_assets_idle_six_months_and_not_offered(w):
     late_august = IdleAsset.objects.create(unit=w.finance, name="文件柜", idle_since=date(2025, 8, 31))
     assert late_august not in monitoring.idle_not_offered(date(2026, 2, 28))
     assert late_august in monitoring.idle_not_offered(date(2026, 3, 1))
+
+
+def test_the_rule_leaves_idle_rooms_to_office_space(w):
+    """A room idle for six months already raises office space's own alert; the pool's rule does not repeat it,
+    though the unit is still reminded to offer it."""
+    since = add_months(timezone.localdate(), -7)
+    declared = IdleAsset.objects.create(unit=w.finance, name="会议桌", idle_since=since)
+    room = IdleAsset.objects.create(unit=w.finance, name="301 办公室", idle_since=since, source="office_room",
+                                    source_key="officespace.room:1")
+    assert set(monitoring.idle_not_offered()) == {declared, room}
+    rule = next(r for r in registry.get("warehouse").rules if r.code == "warehouse.idle_not_offered")
+    assert list(rule.evaluate()) == [declared]
 
