@@ -65,6 +65,9 @@ class Rule:
     code: str
     label: Text
     evaluate: Callable  # () -> iterable of offending objects
+    # Event types the module itself opens about the same objects (an overdue loan's own event): the monitor
+    # links an alert to such an open event instead of opening a second work item for one problem.
+    work_items: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

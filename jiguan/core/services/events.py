@@ -4,6 +4,7 @@ has an SLA deadline from its type, a timeline, and the reporter's rating."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import transaction
@@ -114,17 +115,27 @@ def open_event(
         return event
 
 
-def announce_dispatched(events: list[Event], summary: str) -> None:
-    """One notification to the handlers of events dispatched together to one unit, instead of one per event
-    (a first evaluation may open thousands): ``summary`` as its title and the first titles as its body. A
-    single event is announced as any other."""
-    if len(events) == 1:
-        _tell_handlers(events[0])
-    elif events:
-        titles = [event.title for event in events[:ANNOUNCED_TITLES]]
-        if len(events) > ANNOUNCED_TITLES:
-            titles.append(_("… and %(n)d more") % {"n": len(events) - ANNOUNCED_TITLES})
-        notify.send(_handlers(events[0]), summary, body="\n".join(titles), link=notify.link_to("manage:events"),
+def announce_dispatched(events: list[Event], summary: Callable[[int], str]) -> None:
+    """Tell the handlers of events opened together (with ``tell_handlers=False``): each person once, with
+    ``summary(n)`` as the title and the first titles as the body, instead of once per event (a first
+    evaluation may open thousands, and one bureau is the nearest handler of many units). A person with a
+    single event of the batch is told of it as of any other."""
+    handlers: dict[tuple, list] = {}  # the handlers of each (assigned person, handling unit's path)
+    waiting: dict[int, tuple] = {}  # account pk → (account, its events)
+    for event in events:
+        key = (event.assignee_id, event.assignee_path or event.org_path)
+        if key not in handlers:
+            handlers[key] = _handlers(event)
+        for account in handlers[key]:
+            waiting.setdefault(account.pk, (account, []))[1].append(event)
+    for account, own in waiting.values():
+        if len(own) == 1:
+            _tell_handlers(own[0], [account])
+            continue
+        titles = [event.title for event in own[:ANNOUNCED_TITLES]]
+        if len(own) > ANNOUNCED_TITLES:
+            titles.append(_("… and %(n)d more") % {"n": len(own) - ANNOUNCED_TITLES})
+        notify.send([account], summary(len(own)), body="\n".join(titles), link=notify.link_to("manage:events"),
                     category="event")
 
 
@@ -292,8 +303,9 @@ def _dispatch(event: Event, unit: OrgUnit, assignee, actor, comment: str, *, tel
         _tell_handlers(event)
 
 
-def _tell_handlers(event: Event) -> None:
-    notify.send(_handlers(event), _("New event to handle: %(title)s") % {"title": event.title},
+def _tell_handlers(event: Event, handlers: list | None = None) -> None:
+    notify.send(_handlers(event) if handlers is None else handlers,
+                _("New event to handle: %(title)s") % {"title": event.title},
                 body=event.description, link=notify.link_to("manage:events"), category="event")
 
 

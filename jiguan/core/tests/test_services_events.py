@@ -140,15 +140,17 @@ def test_system_event_goes_straight_to_its_unit(w):
 
 
 def test_events_opened_quietly_are_announced_in_one_notification(w):
+    # 东湖区 has no handler of its own: the 南昌 bureau's handle its events too, so they hear once of both.
     opened = [events.open_event(type="core.general", title=f"周转房租约到期 {n}", unit=w.donghu,
-                                assignee_unit=w.nc_bureau, tell_handlers=False) for n in range(12)]
+                                assignee_unit=(w.nc_bureau, w.donghu)[n % 2], tell_handlers=False)
+              for n in range(12)]
     assert notified(w.nc_admin) == []
-    events.announce_dispatched(opened, "12 个新事件")
+    events.announce_dispatched(opened, lambda n: f"{n} 个新事件")
     (notice,) = Notification.objects.filter(recipient=w.nc_admin)
     lines = notice.body.splitlines()
     assert notice.title == "12 个新事件" and notice.link.endswith("/events/")
     assert lines[:10] == [f"周转房租约到期 {n}" for n in range(10)] and "2" in lines[10] and len(lines) == 11
-    events.announce_dispatched(opened[:1], "不用这个标题")  # a single event is announced as any other
+    events.announce_dispatched(opened[:1], lambda n: "不用这个标题")  # a single event is announced as any other
     latest = Notification.objects.filter(recipient=w.nc_admin).latest("pk")
     assert "周转房租约到期 0" in latest.title and latest.title != "不用这个标题"
 

@@ -72,7 +72,7 @@ SPEC = registry.register(
             Rule("housing.flat_vacant_while_waiting", _("Flat vacant over 90 days while people wait"),
                  monitoring.flats_vacant_while_waiting),
             Rule("housing.lease_ended_still_occupied", _("Tenancy ended but the flat is still occupied"),
-                 monitoring.leases_ended_still_occupied),
+                 monitoring.leases_ended_still_occupied, work_items=("housing.move_out_due", "housing.overstay")),
             Rule("housing.arrears_six_months", _("Rent owed for the months that end a tenancy"),
                  monitoring.arrears_six_months),
         ),

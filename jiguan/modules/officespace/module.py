@@ -106,7 +106,8 @@ SPEC = registry.register(
         ),
         rules=(
             Rule("officespace.room_over_standard", _("Office over the area standard"), monitoring.rooms_over_standard),
-            Rule("officespace.recovery_overdue", _("Office not recovered in time"), monitoring.recoveries_overdue),
+            Rule("officespace.recovery_overdue", _("Office not recovered in time"), monitoring.recoveries_overdue,
+                 work_items=("officespace.recovery_overdue",)),
             Rule("officespace.room_idle_6_months", _("Room idle for six months or more"), monitoring.rooms_idle_long),
         ),
         manage_urls="jiguan.modules.officespace.urls_manage",

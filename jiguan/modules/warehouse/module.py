@@ -53,7 +53,8 @@ SPEC = registry.register(
         ),
         rules=(
             Rule("warehouse.long_in_pool", _("Item in the pool for more than 12 months"), monitoring.long_in_pool),
-            Rule("warehouse.loan_overdue", _("Borrowed item not returned by its due date"), monitoring.loan_overdue),
+            Rule("warehouse.loan_overdue", _("Borrowed item not returned by its due date"), monitoring.loan_overdue,
+                 work_items=("warehouse.loan_overdue",)),
             Rule("warehouse.lot_no_bids", _("Disposal lot with no bids"), monitoring.lot_no_bids),
             Rule("warehouse.buying_held_category", _("Unit buying a category the pool holds"),
                  monitoring.buying_held_category),

@@ -26,7 +26,7 @@ from jiguan.core.errors import StateError
 from jiguan.core.models import Event, OrgUnit, Region
 from jiguan.core.models.events import Priority
 from jiguan.core.models.org import Level, UnitKind
-from jiguan.core.registry import registry
+from jiguan.core.registry import Rule, registry
 from jiguan.core.scoping import grants_for, path_in_scope, scoped
 from jiguan.core.services.base import get_in_scope, require
 from jiguan.core.services.common import key_prefixes, region_chain, use_case
@@ -122,9 +122,11 @@ def get_alert(user, alert_id) -> Alert:
 
 
 def events_of(alert: Alert) -> QuerySet:
-    """Every event the alert opened (one per firing episode), newest first."""
-    return (Event.objects.filter(subject_type=ContentType.objects.get_for_model(Alert), subject_id=str(alert.pk))
-            .select_related("assignee_unit").order_by("-created_at", "-pk"))
+    """Every event the alert opened (one per firing episode), or the module's own event it joined, newest
+    first."""
+    opened = Q(subject_type=ContentType.objects.get_for_model(Alert), subject_id=str(alert.pk))
+    return (Event.objects.filter(opened | Q(pk=alert.event_id)).select_related("assignee_unit")
+            .order_by("-created_at", "-pk"))
 
 
 def place_name(alert: Alert) -> str:
@@ -184,7 +186,7 @@ class Run:
     latest: dict[str, list[KpiSnapshot]]
     offending: dict[str, list] = field(default_factory=dict)
     counts: Counter = field(default_factory=Counter)
-    dispatched: dict[int, list[Event]] = field(default_factory=dict)  # this rule's new events by handling unit
+    dispatched: list[Event] = field(default_factory=list)  # the events the rule being evaluated opened
 
 
 def evaluate_all(now: datetime | None = None) -> dict:
@@ -219,10 +221,9 @@ def _evaluate_rule(rule_id: int, run: Run) -> None:
 
 
 def _announce(rule: AlertRule, run: Run) -> None:
-    """Each handling unit hears once of the events this rule opened for it, not once per alert."""
-    for events in run.dispatched.values():
-        announce_dispatched(events, _("%(n)d new events to handle from the alert rule “%(rule)s”")
-                            % {"n": len(events), "rule": rule.name})
+    """Each handler hears once of the events this rule opened for them, not once per alert."""
+    announce_dispatched(run.dispatched, lambda n: _("%(n)d new events to handle from the alert rule “%(rule)s”")
+                        % {"n": n, "rule": rule.name})
     run.dispatched.clear()
 
 
@@ -281,6 +282,12 @@ def _dispatch(rule: AlertRule, alert: Alert, run: Run) -> None:
         alert.save()
     if silence is not None or alert.event_id is not None:
         return
+    work_items = _work_items(rule)
+    if work_items:
+        alert.event = _module_event(alert, work_items)
+        if alert.event is not None:
+            alert.save()
+        return
     assignee = route_for(rule, alert, run.routes)
     if assignee is None:
         return
@@ -290,13 +297,25 @@ def _dispatch(rule: AlertRule, alert: Alert, run: Run) -> None:
         assignee_unit=assignee, tell_handlers=False,
     )
     alert.save()
-    run.dispatched.setdefault(assignee.pk, []).append(alert.event)
+    run.dispatched.append(alert.event)
     run.counts["events_opened"] += 1
 
 
+def _work_items(rule: AlertRule) -> tuple[str, ...]:
+    registered = _registered_rule(rule.business_rule) if rule.kind == RuleKind.BUSINESS else None
+    return registered.work_items if registered is not None else ()
+
+
+def _module_event(alert: Alert, types: tuple[str, ...]) -> Event | None:
+    """The module's own open event about the alert's object (opened by its job, perhaps after the alert)."""
+    return (Event.objects.filter(type__in=types, status__in=EVENT_OPEN_STATES, subject_type_id=alert.subject_type_id,
+                                 subject_id=alert.subject_id).order_by("-pk").first())
+
+
 def _settle(alert: Alert, run: Run) -> None:
-    """The alert resolved: its event says so on its timeline, and is settled if people have not closed it."""
-    if alert.event_id is None:
+    """The alert resolved: its event says so on its timeline, and is settled if people have not closed it. A
+    module's own event is left to the module, which settles it when the problem is dealt with."""
+    if alert.event_id is None or alert.event.type != EVENT_TYPE:
         return
     comment = _("The alert has resolved: its condition cleared at %(at)s.") % {
         "at": formats.date_format(timezone.localtime(alert.cleared_at or run.now), "Y-m-d H:i")}
@@ -454,8 +473,12 @@ def _business_hits(rule: AlertRule, run: Run) -> list[Hit]:
     return hits
 
 
+def _registered_rule(code: str) -> Rule | None:
+    return next((r for spec in registry for r in spec.rules if r.code == code), None)
+
+
 def _offending(code: str) -> list:
-    found = next((r for spec in registry for r in spec.rules if r.code == code), None)
+    found = _registered_rule(code)
     if found is None:
         return []  # the module was removed: its alerts clear
     objects = found.evaluate()

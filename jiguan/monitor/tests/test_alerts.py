@@ -10,17 +10,17 @@ from django.http import Http404
 from django.utils import timezone
 
 from jiguan.core.errors import NotAllowed, StateError, ValidationFailed
-from jiguan.core.models import Event, Notification
+from jiguan.core.models import Event, Notification, Person
 from jiguan.core.models.events import EventStatus
-from jiguan.core.registry import registry
+from jiguan.core.registry import ModuleSpec, Rule, registry
 from jiguan.core.services.common import permission_holders
-from jiguan.core.services.events import HANDLE_EVENTS
+from jiguan.core.services.events import HANDLE_EVENTS, open_event
 from jiguan.core.statemachine import timeline
 from jiguan.core.testing import run_at_once
 from jiguan.monitor.models import Alert, AlertRoute, AlertRule, Silence
 from jiguan.monitor.services import alerts as services
 
-from .alerts_world import KPI, T0, TEST_SPEC, build_world, flag, minutes, snap, threshold_rule
+from .alerts_world import FLAG, KPI, T0, TEST_SPEC, build_world, flag, minutes, snap, threshold_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -222,6 +222,38 @@ def test_the_handlers_hear_once_per_rule_of_the_events_it_opened_for_their_unit(
     assert Event.objects.get(assignee_unit=w.jiujiang).title in single.title
     services.evaluate_all(T0 + minutes(1))  # still firing: nobody is told again
     assert notices.count() == len(finance_handlers) + 1
+
+
+@pytest.fixture
+def module_with_work_items():
+    spec = ModuleSpec(code="alertwork", name="自派事件的模块", rules=(
+        Rule("alertwork.flagged", "被标记的人员", lambda: Person.objects.filter(name__startswith=FLAG),
+             work_items=("core.general",)),
+    ))
+    registry.register(spec)
+    yield spec
+    registry.unregister(spec.code)
+
+
+def test_an_alert_joins_the_event_its_module_opened_rather_than_opening_another(w, module_with_work_items):
+    AlertRule.objects.create(region_id="360000", code="own", name="人员被标记", kind="business",
+                             business_rule="alertwork.flagged", category="alertwork")
+    handled, waiting = flag(w.finance), flag(w.jiujiang)
+    own = open_event(type="core.general", title="模块自己的事件", unit=w.finance, subject=handled,
+                     assignee_unit=w.finance)
+    assert services.evaluate_all(T0)["events_opened"] == 0 and Event.objects.count() == 1
+    alerts = {a.subject_id: a for a in Alert.objects.all()}
+    assert alerts[str(handled.pk)].event == own and alerts[str(waiting.pk)].event is None
+    assert list(services.events_of(alerts[str(handled.pk)])) == [own]  # shown on the alert's page
+    later = open_event(type="core.general", title="模块稍后派发的事件", unit=w.jiujiang, subject=waiting,
+                       assignee_unit=w.jiujiang)  # the module's job comes after the alert
+    services.evaluate_all(T0 + minutes(1))
+    assert Alert.objects.get(subject_id=str(waiting.pk)).event == later and Event.objects.count() == 2
+    handled.name = "已整改"
+    handled.save()
+    services.evaluate_all(T0 + minutes(2))
+    assert Alert.objects.get(subject_id=str(handled.pk)).state == "resolved"
+    assert Event.objects.get(pk=own.pk).status == EventStatus.DISPATCHED  # the module settles its own event
 
 
 def test_default_rules_are_seeded_once_from_the_registry(w, test_module):

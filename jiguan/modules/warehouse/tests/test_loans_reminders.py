@@ -9,7 +9,10 @@ from django.utils import timezone
 from jiguan.core.jobs import registered_jobs
 from jiguan.core.models import Event, Notification
 from jiguan.core.services.common import subject_reference
+from jiguan.modules.warehouse.models import Loan
 from jiguan.modules.warehouse.services import loans
+from jiguan.monitor.models import Alert
+from jiguan.monitor.services import alerts
 
 from .test_loans import lent, returned
 from .world import build_world, pooled
@@ -66,6 +69,18 @@ def test_an_extension_past_today_settles_the_overdue_event(w):
     loans.run_loan_reminders(tomorrow)
     loans.extend_loan(w.bureau_admin, loan.pk, due_on=loan.due_on + timedelta(days=14))
     assert overdue_events(loan).get().status == "resolved"
+
+
+def test_the_monitor_alert_on_an_overdue_loan_joins_the_loans_own_event(w):
+    loan = lent(w, days=0)
+    today = timezone.localdate()  # the monitor's rule reads today's date: the loan is made due yesterday
+    Loan.objects.filter(pk=loan.pk).update(starts_on=today - timedelta(days=3), due_on=today - timedelta(days=1))
+    loans.run_loan_reminders(today)
+    alerts.seed_default_rules()
+    alerts.evaluate_all()
+    alert = Alert.objects.get(rule__code="default.warehouse.loan_overdue")
+    assert alert.state == "firing" and alert.event == overdue_events(loan).get()
+    assert not Event.objects.filter(type="monitor.alert").exists()  # one problem, one work item
 
 
 def test_the_job_is_registered_daily():
