@@ -300,12 +300,11 @@ def notify_overdue() -> int:
 def _dispatch(event: Event, unit: OrgUnit, assignee, actor, comment: str, *, tell: bool = True) -> None:
     EVENT_MACHINE.transition(event, "dispatch", actor, comment, assignee_unit=unit, assignee=assignee)
     if tell:
-        _tell_handlers(event)
+        _tell_handlers(event, _handlers(event))
 
 
-def _tell_handlers(event: Event, handlers: list | None = None) -> None:
-    notify.send(_handlers(event) if handlers is None else handlers,
-                _("New event to handle: %(title)s") % {"title": event.title},
+def _tell_handlers(event: Event, handlers: list) -> None:
+    notify.send(handlers, _("New event to handle: %(title)s") % {"title": event.title},
                 body=event.description, link=notify.link_to("manage:events"), category="event")
 
 
