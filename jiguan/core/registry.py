@@ -58,6 +58,9 @@ class KPI:
     label: Text
     unit: Text
     compute: Callable  # (region, unit) -> number
+    # Optionally the same figure for many agencies in one grouped query, ``(agency ids) -> {id: value}``: the
+    # hourly pass covers every agency of a province, thousands of them, rather than querying each in turn.
+    per_agency: Callable | None = None
 
 
 @dataclass(frozen=True)

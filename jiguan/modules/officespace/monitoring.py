@@ -1,9 +1,10 @@
 """Office-space figures for the operation monitor: KPIs ``(region_code, unit_id) -> number or dict`` over
-the ledger of a region (and below) or of one agency, and rules returning the offending objects. All
-computed by the database (see ``standards``)."""
+the ledger of a region (and below) or of one agency, each with its ``per_agency`` form (every agency in one
+grouped query), and rules returning the offending objects. All computed by the database (see ``standards``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
@@ -28,32 +29,90 @@ def _narrowed(queryset: QuerySet, region_code: str | None, unit_id: int | None) 
     return queryset
 
 
-def _analysis(region_code, unit_id) -> dict:
-    return standards.analysis(_narrowed(Room.objects.all(), region_code, unit_id))
+def _by_agency(queryset: QuerySet, **aggregates) -> dict[int, dict]:
+    """The aggregates of each agency's rows (its own and its departments'), in one grouped query: the
+    ``per_agency`` form of a KPI, equal to ``_narrowed`` to each agency in turn."""
+    rows = queryset.annotate(agency=standards.AGENCY).order_by().values("agency").annotate(**aggregates)
+    return {row.pop("agency"): row for row in rows}
+
+
+def _each(agency_ids: list[int], found: dict[int, object], value: Callable, empty) -> dict[int, object]:
+    """``value`` of each agency's grouped row, or of ``empty`` for an agency that has none."""
+    return {pk: value(found.get(pk, empty)) for pk in agency_ids}
+
+
+def _room_areas(ledger: dict) -> dict:
+    return {category: row["area"] for category, row in ledger["by_category"].items()}
+
+
+def _idle_percent(ledger: dict) -> Decimal:
+    return (ledger["idle_rate"] * 100).quantize(standards.CENT)
+
+
+def _ledger(region_code, unit_id) -> dict:
+    return standards.ledger(_narrowed(Room.objects.all(), region_code, unit_id))
+
+
+def _ledgers(agency_ids: list[int], value: Callable) -> dict[int, object]:
+    return _each(agency_ids, standards.ledgers_by_agency(Room.objects.all()), value, standards.ledger(Room.objects.none()))
 
 
 def area_by_category(region_code: str | None = None, unit_id: int | None = None) -> dict:
-    return {category: row["area"] for category, row in _analysis(region_code, unit_id)["by_category"].items()}
+    return _room_areas(_ledger(region_code, unit_id))
+
+
+def area_by_category_per_agency(agency_ids: list[int]) -> dict[int, dict]:
+    return _ledgers(agency_ids, _room_areas)
+
+
+def _offices() -> QuerySet:
+    return Room.objects.filter(category=RoomCategory.OFFICE, retired=False)
+
+
+def _people() -> QuerySet:
+    return Person.objects.filter(status=PersonStatus.ACTIVE)
+
+
+def _per_capita(office_area: Decimal | None, people: int) -> Decimal:
+    return ((office_area or standards.ZERO) / people).quantize(standards.CENT) if people else standards.ZERO
 
 
 def office_area_per_capita(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
-    offices = _narrowed(Room.objects.filter(category=RoomCategory.OFFICE, retired=False), region_code, unit_id)
-    office_area = offices.aggregate(area=Sum("usable_area"))["area"] or standards.ZERO
-    people = _narrowed(Person.objects.filter(status=PersonStatus.ACTIVE), region_code, unit_id).count()
-    return (office_area / people).quantize(standards.CENT) if people else standards.ZERO
+    office_area = _narrowed(_offices(), region_code, unit_id).aggregate(area=Sum("usable_area"))["area"]
+    return _per_capita(office_area, _narrowed(_people(), region_code, unit_id).count())
+
+
+def office_area_per_capita_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
+    areas = _by_agency(_offices(), area=Sum("usable_area"))
+    people = _by_agency(_people(), n=Count("pk"))
+    return {pk: _per_capita(areas.get(pk, {}).get("area"), people.get(pk, {}).get("n", 0)) for pk in agency_ids}
+
+
+OVER_TOTALS = {"count": Count("pk"), "area": Sum("excess")}
 
 
 def over_standard_count(region_code: str | None = None, unit_id: int | None = None) -> int:
     return _over(region_code, unit_id)["count"]
 
 
+def over_standard_count_per_agency(agency_ids: list[int]) -> dict[int, int]:
+    return _each(agency_ids, _over_by_agency(), lambda row: row["count"], {"count": 0})
+
+
 def over_standard_area(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
     return _over(region_code, unit_id)["area"] or standards.ZERO
 
 
+def over_standard_area_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
+    return _each(agency_ids, _over_by_agency(), lambda row: row["area"] or standards.ZERO, {"area": None})
+
+
 def _over(region_code, unit_id) -> dict:
-    rooms = standards.over_standard_rooms(_narrowed(Room.objects.all(), region_code, unit_id))
-    return rooms.aggregate(count=Count("pk"), area=Sum("excess"))
+    return standards.over_standard_rooms(_narrowed(Room.objects.all(), region_code, unit_id)).aggregate(**OVER_TOTALS)
+
+
+def _over_by_agency() -> dict[int, dict]:
+    return _by_agency(standards.over_standard_rooms(Room.objects.all()), **OVER_TOTALS)
 
 
 def idle_area(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
@@ -61,13 +120,30 @@ def idle_area(region_code: str | None = None, unit_id: int | None = None) -> Dec
     return rooms.aggregate(area=Sum("usable_area"))["area"] or standards.ZERO
 
 
+def idle_area_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
+    found = _by_agency(standards.idle_rooms(Room.objects.all()), area=Sum("usable_area"))
+    return _each(agency_ids, found, lambda row: row["area"] or standards.ZERO, {"area": None})
+
+
 def idle_rate(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
     """Idle usable area as a percentage of all usable area."""
-    return (_analysis(region_code, unit_id)["idle_rate"] * 100).quantize(standards.CENT)
+    return _idle_percent(_ledger(region_code, unit_id))
+
+
+def idle_rate_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
+    return _ledgers(agency_ids, _idle_percent)
+
+
+def _overdue() -> QuerySet:
+    return Recovery.objects.filter(state=RecoveryState.OVERDUE)
 
 
 def overdue_recoveries(region_code: str | None = None, unit_id: int | None = None) -> int:
-    return _narrowed(Recovery.objects.filter(state=RecoveryState.OVERDUE), region_code, unit_id).count()
+    return _narrowed(_overdue(), region_code, unit_id).count()
+
+
+def overdue_recoveries_per_agency(agency_ids: list[int]) -> dict[int, int]:
+    return _each(agency_ids, _by_agency(_overdue(), n=Count("pk")), lambda row: row["n"], {"n": 0})
 
 
 # --- Rules: each returns the offending objects ------------------------------------------------------

@@ -39,6 +39,8 @@ from .models import AreaStandard, Occupancy, Room, RoomCategory, RoomState
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 AREA_FIELD = DecimalField(max_digits=14, decimal_places=2)
+# On a room, a person or a recovery: the agency it belongs to (its unit, or the agency of its department).
+AGENCY = Coalesce("unit__unit_id", "unit_id")
 
 
 def _area(expression) -> ExpressionWrapper:
@@ -122,29 +124,48 @@ def idle_rooms(rooms: QuerySet) -> QuerySet:
 def analysis(rooms: QuerySet) -> dict:
     """The figures of a ledger (any scoped room queryset) in two aggregate queries: one pass over the
     rooms (area by category, idle space) and one grouped pass over the offices' open occupancies."""
-    live = _live(rooms)
-    by_category = {c: {"count": 0, "area": ZERO} for c in RoomCategory.values}
-    idle_count, idle_area = 0, ZERO
-    idle = Q(state=RoomState.IDLE)
-    for row in live.order_by().values("category").annotate(
-        count=Count("pk"), area=Sum("usable_area"),
-        idle_count=Count("pk", filter=idle), idle_area=Sum("usable_area", filter=idle),
-    ):
-        by_category[row["category"]] = {"count": row["count"], "area": row["area"] or ZERO}
-        idle_count, idle_area = idle_count + row["idle_count"], idle_area + (row["idle_area"] or ZERO)
-    total_area = sum((row["area"] for row in by_category.values()), ZERO)
-    offices = _office_figures(live.filter(category=RoomCategory.OFFICE))
+    offices = _office_figures(_live(rooms).filter(category=RoomCategory.OFFICE))
+    figures = ledger(rooms)
     return {
-        "by_category": by_category,
-        "total_area": total_area,
-        "office_area": by_category[RoomCategory.OFFICE]["area"],
+        **figures,
+        "office_area": figures["by_category"][RoomCategory.OFFICE]["area"],
         "office_entitlement": offices["entitlement_total"] or ZERO,
         "over_standard_count": offices["over_count"],
         "over_standard_area": offices["over_area"] or ZERO,
-        "idle_count": idle_count,
-        "idle_area": idle_area,
-        "idle_rate": _ratio(idle_area, total_area),
     }
+
+
+def ledger(rooms: QuerySet) -> dict:
+    """Area and rooms by category and the idle space of a ledger, in one aggregate query (``analysis``
+    without the offices' occupancies)."""
+    return _ledger_of(_category_rows(rooms))
+
+
+def ledgers_by_agency(rooms: QuerySet) -> dict[int, dict]:
+    """``ledger`` of each agency's rooms (its own and its departments'), all in one grouped query."""
+    rows: dict[int, list[dict]] = {}
+    for row in _category_rows(rooms.annotate(agency=AGENCY), "agency"):
+        rows.setdefault(row.pop("agency"), []).append(row)
+    return {agency: _ledger_of(agency_rows) for agency, agency_rows in rows.items()}
+
+
+def _category_rows(rooms: QuerySet, *by: str) -> QuerySet:
+    idle = Q(state=RoomState.IDLE)
+    return _live(rooms).order_by().values(*by, "category").annotate(
+        count=Count("pk"), area=Sum("usable_area"),
+        idle_count=Count("pk", filter=idle), idle_area=Sum("usable_area", filter=idle),
+    )
+
+
+def _ledger_of(rows) -> dict:
+    by_category = {c: {"count": 0, "area": ZERO} for c in RoomCategory.values}
+    idle_count, idle_area = 0, ZERO
+    for row in rows:
+        by_category[row["category"]] = {"count": row["count"], "area": row["area"] or ZERO}
+        idle_count, idle_area = idle_count + row["idle_count"], idle_area + (row["idle_area"] or ZERO)
+    total_area = sum((row["area"] for row in by_category.values()), ZERO)
+    return {"by_category": by_category, "total_area": total_area, "idle_count": idle_count, "idle_area": idle_area,
+            "idle_rate": _ratio(idle_area, total_area)}
 
 
 def _office_figures(offices: QuerySet) -> dict:

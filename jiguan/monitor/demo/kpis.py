@@ -1,7 +1,6 @@
 """Demo KPI snapshots: a pass of ``compute_all`` stamped a week ago and one now, so the monitoring home's
 cards have their week-on-week comparison. The demo ledger does not change between them, so both store the
-same values; nothing is varied artificially. A pass over a whole province takes minutes, so the
-``province`` scale leaves the snapshots to the worker's hourly ``monitor.kpis`` job."""
+same values; nothing is varied artificially."""
 
 from __future__ import annotations
 
@@ -15,8 +14,6 @@ from ..services.kpis import BATCH, compute_all
 
 
 def seed_demo(scale: str, rng: random.Random) -> str:
-    if scale == "province":
-        return "KPI snapshots: left to the monitor.kpis job at province scale"
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     stored = compute_all(now)
     # A pass a week ago would compute the same values from the same ledger: copy this one (half the seed).

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from jiguan.core.registry import registry
+from jiguan.core.testing import make_department, make_person, make_unit
 from jiguan.modules.officespace import monitoring, services
 from jiguan.modules.officespace.models import Recovery, Room
 
@@ -43,6 +44,32 @@ def test_kpis_narrow_to_a_region_and_to_an_agency(w):
     assert monitoring.idle_area(unit_id=w.jiujiang.pk) == 0
     assert monitoring.area_by_category("360400")["office"] == 0
     assert monitoring.office_area_per_capita(unit_id=w.finance.pk) == Decimal("18.00")  # 90 ㎡ for 5
+
+
+def test_every_kpi_for_all_agencies_at_once_equals_each_agency_in_turn(w):
+    """The hourly pass computes each KPI for every agency in one grouped query: a department's rooms and
+    people count to its agency, retired rooms to nobody, and an agency with nothing gets the empty figures."""
+    office = make_department(w.finance, "办公室")
+    services.assign_occupant(w.fin_admin, room_id=room(w, "305", "50", unit=office).pk,
+                             person_id=make_person(office, "钱科员", rank="below_bureau").pk)  # 50 vs 9
+    room(w, "306", "25", unit=office, state="idle", idle_since=timezone.localdate())
+    room(w, "307", "80", retired=True)
+    recovery = services.open_recovery(w.fin_admin, occupancy_id=w.single.occupancies.get().pk, reason="retired")
+    Recovery.objects.filter(pk=recovery.pk).update(due_on=timezone.localdate() - timedelta(days=1))
+    services.flag_overdue_recoveries()
+    empty = make_unit("360400", "九江市档案馆")
+    agencies = [w.finance, w.jiujiang, w.nc_bureau, empty]
+    ids = [agency.pk for agency in agencies]
+    for kpi in registry.get("officespace").kpis:
+        one_by_one = {agency.pk: kpi.compute(agency.region_id, agency.pk) for agency in agencies}
+        assert kpi.per_agency(ids) == one_by_one, kpi.code
+    figures = {kpi.code: kpi.per_agency(ids)[w.finance.pk] for kpi in registry.get("officespace").kpis}
+    assert figures["officespace.over_standard_count"] == 3
+    assert figures["officespace.over_standard_area"] == Decimal("84")  # 12 + 31 + 41
+    assert figures["officespace.idle_area"] == Decimal("45")  # 10 + 10 + 25
+    assert figures["officespace.area_by_category"]["office"] == Decimal("165")  # the retired 80 ㎡ left out
+    assert figures["officespace.office_per_capita"] == Decimal("27.50")  # 165 ㎡ for 6 in post
+    assert figures["officespace.overdue_recoveries"] == 1
 
 
 def test_rules_return_the_offending_objects(w):
