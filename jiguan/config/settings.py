@@ -250,6 +250,7 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = sorted(p for p in (BASE_DIR / "jiguan" / "locale").glob("*") if p.is_dir())
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
+FORMAT_MODULE_PATH = ["jiguan.config.formats"]
 USE_TZ = True
 
 # --- Background tasks (Django Tasks API) -----------------------------------------------------------

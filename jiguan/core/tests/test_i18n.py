@@ -91,3 +91,15 @@ def test_no_message_is_translated_two_ways():
                                f"{entry.msgstr!r}")
             seen.setdefault(key, (po_path.parent.parent.parent.name, entry.msgstr))
     assert not clashes, "\n".join(clashes)
+
+
+def test_whole_numbers_are_grouped_like_decimals_in_chinese():
+    """Django's zh_Hans formats have no thousands separator: 2023978 stayed ungrouped beside 24,246.28."""
+    from decimal import Decimal
+
+    from django.template import Context, Template
+
+    template = Template('{% load humanize %}{{ whole|intcomma }} {{ amount|floatformat:"-2"|intcomma }} {{ plain }}')
+    with translation.override("zh-hans"):
+        rendered = template.render(Context({"whole": 2023978, "amount": Decimal("24246.28"), "plain": 1548}))
+    assert rendered == "2,023,978 24,246.28 1548"  # grouping only where a template asks for it

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiguan.core.crypto import EncryptedTextField
 from jiguan.core.models.org import UnitOwned
+from jiguan.core.registry import registry
 from jiguan.core.scoping import PUBLIC
 
 __all__ = [
@@ -120,6 +121,12 @@ class Dataset(UnitOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def module_name(self) -> str:
+        """The name of the module that publishes it, as users know it (周转住房), else its code."""
+        spec = registry.get(self.module)
+        return str(spec.name) if spec else self.module
 
 
 class FieldType(models.TextChoices):

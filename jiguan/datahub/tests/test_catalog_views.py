@@ -116,3 +116,14 @@ def test_lineage_edges_are_added_and_removed_on_the_page(client, w):
     assert again.status_code == 400
     client.post(reverse("manage:datahub:lineage_remove", args=[edge.pk]))
     assert not Lineage.objects.exists()
+
+
+def test_a_module_dataset_names_its_module_as_users_know_it(client, w):
+    from jiguan.datahub.services import catalog
+
+    catalog.sync_module_datasets()
+    login(client, w.jx_admin)
+    page = client.get(reverse("manage:datahub:catalog"), {"text": "officespace.rooms"}).content.decode()
+    assert "办公用房模块" in page and "officespace 模块" not in page
+    page = client.get(reverse("manage:datahub:dataset", args=["officespace.rooms"])).content.decode()
+    assert "办公用房模块" in page

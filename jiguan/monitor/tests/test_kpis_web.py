@@ -85,3 +85,23 @@ def test_home_lists_a_firing_alert_by_its_title_and_link(client, w):
     body = client.get(reverse("manage:monitor:home")).content.decode()
     assert f'href="/manage/monitor/alerts/{alert.pk}/"' in body and "闲置率过高" in body
     assert "{'title'" not in body
+
+
+def test_cards_show_the_change_against_a_week_ago_and_say_when_there_is_none(client, w):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    latest = KpiSnapshot.objects.filter(taken_at=KpiSnapshot.objects.latest("taken_at").taken_at)
+    week_ago = timezone.now() - timedelta(days=7)
+    KpiSnapshot.objects.bulk_create([
+        KpiSnapshot(kpi=s.kpi, region=s.region, unit=s.unit, org_path=s.org_path, taken_at=week_ago,
+                    value=s.value - (Decimal("1234.5") if s.kpi == "officespace.area_by_category" else 0), parts=s.parts)
+        for s in latest])
+    client.force_login(w.nc_admin)
+    body = client.get(reverse("manage:monitor:home")).content.decode()
+    grown = body[body.index('data-kpi="officespace.area_by_category"'):]
+    assert "+1,234.5" in grown[:grown.index("monitor-sparkline")]
+    idle = body[body.index('data-kpi="officespace.idle_area"'):]
+    assert "持平" in idle[:idle.index("monitor-sparkline")]
