@@ -25,15 +25,12 @@ def _narrowed(queryset: QuerySet, region_code: str | None, unit_id: int | None) 
     if region_code:
         queryset = queryset.filter(org_path__under=region_key(region_code))
     if unit_id:
-        queryset = queryset.filter(Q(unit_id=unit_id) | Q(unit__unit_id=unit_id))
+        queryset = standards.of_agencies(queryset, [unit_id])
     return queryset
 
 
-def _by_agency(queryset: QuerySet, **aggregates) -> dict[int, dict]:
-    """The aggregates of each agency's rows (its own and its departments'), in one grouped query: the
-    ``per_agency`` form of a KPI, equal to ``_narrowed`` to each agency in turn."""
-    rows = queryset.annotate(agency=standards.AGENCY).order_by().values("agency").annotate(**aggregates)
-    return {row.pop("agency"): row for row in rows}
+def _rooms_of(agency_ids: list[int]) -> QuerySet:
+    return standards.of_agencies(Room.objects.all(), agency_ids)
 
 
 def _each(agency_ids: list[int], found: dict[int, object], value: Callable, empty) -> dict[int, object]:
@@ -54,7 +51,8 @@ def _ledger(region_code, unit_id) -> dict:
 
 
 def _ledgers(agency_ids: list[int], value: Callable) -> dict[int, object]:
-    return _each(agency_ids, standards.ledgers_by_agency(Room.objects.all()), value, standards.ledger(Room.objects.none()))
+    ledgers = standards.ledgers_by_agency(_rooms_of(agency_ids))
+    return _each(agency_ids, ledgers, value, standards.ledger(Room.objects.none()))
 
 
 def area_by_category(region_code: str | None = None, unit_id: int | None = None) -> dict:
@@ -83,8 +81,8 @@ def office_area_per_capita(region_code: str | None = None, unit_id: int | None =
 
 
 def office_area_per_capita_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
-    areas = _by_agency(_offices(), area=Sum("usable_area"))
-    people = _by_agency(_people(), n=Count("pk"))
+    areas = standards.totals_by_agency(standards.of_agencies(_offices(), agency_ids), area=Sum("usable_area"))
+    people = standards.totals_by_agency(standards.of_agencies(_people(), agency_ids), n=Count("pk"))
     return {pk: _per_capita(areas.get(pk, {}).get("area"), people.get(pk, {}).get("n", 0)) for pk in agency_ids}
 
 
@@ -96,7 +94,7 @@ def over_standard_count(region_code: str | None = None, unit_id: int | None = No
 
 
 def over_standard_count_per_agency(agency_ids: list[int]) -> dict[int, int]:
-    return _each(agency_ids, _over_by_agency(), lambda row: row["count"], {"count": 0})
+    return _each(agency_ids, _over_by_agency(agency_ids), lambda row: row["count"], {"count": 0})
 
 
 def over_standard_area(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
@@ -104,15 +102,15 @@ def over_standard_area(region_code: str | None = None, unit_id: int | None = Non
 
 
 def over_standard_area_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
-    return _each(agency_ids, _over_by_agency(), lambda row: row["area"] or standards.ZERO, {"area": None})
+    return _each(agency_ids, _over_by_agency(agency_ids), lambda row: row["area"] or standards.ZERO, {"area": None})
 
 
 def _over(region_code, unit_id) -> dict:
     return standards.over_standard_rooms(_narrowed(Room.objects.all(), region_code, unit_id)).aggregate(**OVER_TOTALS)
 
 
-def _over_by_agency() -> dict[int, dict]:
-    return _by_agency(standards.over_standard_rooms(Room.objects.all()), **OVER_TOTALS)
+def _over_by_agency(agency_ids: list[int]) -> dict[int, dict]:
+    return standards.totals_by_agency(standards.over_standard_rooms(_rooms_of(agency_ids)), **OVER_TOTALS)
 
 
 def idle_area(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
@@ -121,7 +119,7 @@ def idle_area(region_code: str | None = None, unit_id: int | None = None) -> Dec
 
 
 def idle_area_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
-    found = _by_agency(standards.idle_rooms(Room.objects.all()), area=Sum("usable_area"))
+    found = standards.totals_by_agency(standards.idle_rooms(_rooms_of(agency_ids)), area=Sum("usable_area"))
     return _each(agency_ids, found, lambda row: row["area"] or standards.ZERO, {"area": None})
 
 
@@ -143,7 +141,8 @@ def overdue_recoveries(region_code: str | None = None, unit_id: int | None = Non
 
 
 def overdue_recoveries_per_agency(agency_ids: list[int]) -> dict[int, int]:
-    return _each(agency_ids, _by_agency(_overdue(), n=Count("pk")), lambda row: row["n"], {"n": 0})
+    found = standards.totals_by_agency(standards.of_agencies(_overdue(), agency_ids), n=Count("pk"))
+    return _each(agency_ids, found, lambda row: row["n"], {"n": 0})
 
 
 # --- Rules: each returns the offending objects ------------------------------------------------------

@@ -125,7 +125,8 @@ def by_unit(user, query: CostQuery, sort: str = "total") -> list[dict]:
     totals = {row["agency_id"]: row for row in grouped}
     units = OrgUnit.objects.filter(pk__in=totals).select_related("region")
     heads = headcounts(totals)
-    rows = [_unit_row(unit, totals[unit.pk], heads.get(unit.pk, 0), unit_area(unit.pk)) for unit in units]
+    areas = unit_areas(list(totals))
+    rows = [_unit_row(unit, totals[unit.pk], heads.get(unit.pk, 0), areas.get(unit.pk)) for unit in units]
     key = UNIT_SORTS.get(sort, UNIT_SORTS["total"])
     return sorted(rows, key=lambda r: r[key.lstrip("-")], reverse=key.startswith("-"))
 
@@ -143,12 +144,17 @@ def headcounts(unit_ids: Iterable[int]) -> dict[int, int]:
     return {row["unit_id"]: row["n"] for row in rows}
 
 
-def unit_area(unit_id: int) -> Decimal | None:
-    """The unit's usable area from the office-space KPI, through the registry; None without that module."""
+def unit_areas(unit_ids: list[int]) -> dict[int, Decimal | None]:
+    """Each unit's usable area from the office-space KPI, through the registry (all units in one query where
+    the KPI offers it); {} without that module."""
     kpi = next((k for spec in registry for k in spec.kpis if k.code == AREA_KPI), None)
     if kpi is None:
-        return None
-    parts = kpi.compute(None, unit_id)
+        return {}
+    values = kpi.per_agency(unit_ids) if kpi.per_agency else {pk: kpi.compute(None, pk) for pk in unit_ids}
+    return {pk: _area(parts) for pk, parts in values.items()}
+
+
+def _area(parts) -> Decimal | None:
     area = sum((Decimal(str(v)) for v in parts.values()), ZERO) if isinstance(parts, dict) else Decimal(str(parts))
     return area.quantize(CENT) if area else None
 

@@ -66,6 +66,15 @@ def test_per_unit_per_head_and_per_square_metre(w):
     assert summary["total"] == Decimal("1500.00") and summary["heads"] == 6 + 1
 
 
+def test_the_unit_rows_take_the_same_queries_however_many_units(w, django_assert_max_num_queries):
+    for n in range(15):  # each with costs: the province's cost ledger lists thousands of agencies
+        cost(make_unit("360100", f"南昌市某局{n}"), "100", date(THIS, 2, 1))
+    query = costs.cost_query(w["jx"], start=date(THIS, 1, 1))
+    with django_assert_max_num_queries(8):  # was one area query per unit
+        rows = costs.by_unit(w["jx"], query)
+    assert len(rows) == 17 and {r["area"] for r in rows} == {Decimal("100.00"), None}
+
+
 def test_by_region_category_and_month(w):
     query = costs.cost_query(w["jx"])
     assert [(r["name"], r["total"]) for r in costs.by_region(w["jx"], query)] == [("江西省", Decimal("2800.00"))]

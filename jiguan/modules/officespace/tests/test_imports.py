@@ -172,10 +172,11 @@ def test_page_shows_file_refusal_on_the_field(w, client):
     assert "rooms.csv" in response.content.decode()
 
 
-def test_page_out_of_scope_unit_404_and_without_manage_403(w, client):
+def test_page_refuses_an_out_of_scope_unit_and_answers_403_without_manage(w, client):
     client.force_login(w.fin_admin)
     url = reverse("manage:officespace:import")
-    assert client.post(url, {"unit": w.jiujiang.pk, "file": xlsx(GOOD_ROWS)}).status_code == 404
+    refused = client.post(url, {"unit": w.jiujiang.pk, "file": xlsx(GOOD_ROWS)})
+    assert refused.status_code == 400 and "超出您的数据范围" in refused.content.decode()
     viewer = make_account("viewer", roles=("staff",), unit=w.finance)
     viewer.assignments.create(role=_view_only_role(), unit=w.finance)
     client.force_login(viewer)

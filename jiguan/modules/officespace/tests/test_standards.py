@@ -156,3 +156,23 @@ def test_unit_per_capita(w):
     assert row["standard_per_capita"] == Decimal("15.00")  # (24 + 18 + 9 + 9) / 4 ranked people
     (empty,) = standards.unit_per_capita(type(w.finance).objects.filter(pk=w.jiujiang.pk))
     assert (empty["people"], empty["per_capita"], empty["standard_per_capita"]) == (2, Decimal("0.00"), Decimal("9.00"))
+
+
+def test_unit_per_capita_counts_departments_with_the_same_queries_however_many_agencies(
+        w, django_assert_max_num_queries):
+    from jiguan.core.models import OrgUnit
+    from jiguan.core.testing import make_department, make_person
+
+    office = make_department(w.finance, "办公室")
+    make_person(office, "钱科员", rank="below_bureau")  # 9 ㎡
+    room(w, "305", "40", unit=office)
+    for n in range(20):
+        make_unit("360100", f"南昌市某局{n}")
+    agencies = OrgUnit.objects.filter(kind="unit").order_by("org_path")
+    with django_assert_max_num_queries(5):  # agencies; people, regional rows?, their limits; office area
+        rows = {row["unit"].pk: row for row in standards.unit_per_capita(agencies)}
+    finance = rows[w.finance.pk]
+    assert (finance["people"], finance["office_area"]) == (6, Decimal("110"))  # offices 301, 302 and the department's 305
+    assert finance["per_capita"] == Decimal("18.33")
+    assert finance["standard_per_capita"] == Decimal("13.80")  # (24 + 18 + 9 + 9 + 9) / 5 ranked people
+    assert len(rows) == agencies.count() and rows[w.jiujiang.pk]["office_area"] == 0

@@ -15,10 +15,9 @@ from django.views.decorators.http import require_GET
 
 from jiguan.core.excel import XLSX_CONTENT_TYPE
 from jiguan.core.excel_import import RowError
-from jiguan.core.models import OrgUnit
-from jiguan.core.scoping import scoped
 from jiguan.portals.manage.access import manage_view
 from jiguan.portals.manage.forms import PortalForm
+from jiguan.portals.manage.pickers import PickerField
 from jiguan.portals.manage.views.common import attempt_import
 from jiguan.portals.manage.views.common import import_report as manage_import_report
 
@@ -29,16 +28,11 @@ REPORT_SESSION_KEY = "officespace.import_errors"
 
 
 class RoomImportForm(PortalForm):
-    # A plain choice: the service answers 404 for a unit outside the user's scope, as everywhere else.
+    # A searching picker: a province administrator reaches tens of thousands of units and departments.
     service_names = {"unit": "unit_id"}
-    unit = forms.CharField(label=gettext_lazy("Using unit"), widget=forms.Select(attrs={"data-searchable": "1"}))
+    unit = PickerField("org", MANAGE, label=gettext_lazy("Using unit"))
     file = forms.FileField(label=gettext_lazy("Filled-in template (.xlsx)"),
                            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        units = scoped(OrgUnit.objects.filter(active=True), user, MANAGE).order_by("org_path")
-        self.fields["unit"].widget.choices = [(unit.pk, unit.name) for unit in units]
 
 
 @manage_view(MANAGE)
@@ -48,7 +42,7 @@ def import_rooms(request):
     row_errors: list[RowError] = []
     if request.method == "POST" and form.is_valid():
         done, count, row_errors = attempt_import(request, form, lambda: imports.import_rooms(
-            request.user, form.cleaned_data["file"], unit_id=form.cleaned_data["unit"]), REPORT_SESSION_KEY)
+            request.user, form.cleaned_data["file"], unit_id=form.cleaned_data["unit"].pk), REPORT_SESSION_KEY)
         if done:
             messages.success(request, ngettext("%(n)d room has been imported into the ledger.",
                                                "%(n)d rooms have been imported into the ledger.", count) % {"n": count})
