@@ -41,6 +41,7 @@ test: setup
 bench: setup
 	$(PY) bench/api.py
 	$(PY) bench/officespace.py
+	$(PY) bench/pages.py
 	$(PY) bench/monitor.py
 	$(PY) bench/ingest.py
 
