@@ -13,13 +13,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from jiguan.core.listing import ChoiceFilter, Column, ListSpec
-from jiguan.core.models import OrgUnit
 from jiguan.core.models.events import EventStatus
 from jiguan.core.scoping import has_permission
 from jiguan.core.services import events
 from jiguan.core.services.common import permission_holders
 from jiguan.core.statemachine import timeline
 from jiguan.portals.manage.access import manage_view
+from jiguan.portals.manage.filters import UnitFilter
 from jiguan.portals.manage.views.common import perform, submit
 
 from ..forms.quality import AssignForm, CarrierForm, CommentForm, ElementEditForm, ElementForm, ResolveForm
@@ -43,14 +43,6 @@ def _element_choices():
 def _dataset_choices():
     return list(Dataset.objects.filter(element_carriers__isnull=False).distinct().order_by("code")
                 .values_list("pk", "name"))
-
-
-def _unit_choices(user):
-    def choices():
-        units = OrgUnit.objects.filter(pk__in=quality.visible_discrepancies(user).values("run__unit"))
-        return [(unit.pk, unit.name) for unit in units.order_by("org_path")]
-
-    return choices
 
 
 # --- Overview ------------------------------------------------------------------------------------------
@@ -207,8 +199,7 @@ def discrepancy_list_spec(user) -> ListSpec:
         filters=(
             ChoiceFilter("element", gettext_lazy("Data element"), "element_id", choices=_element_choices),
             ChoiceFilter("dataset", gettext_lazy("Dataset"), "dataset_id", choices=_dataset_choices),
-            ChoiceFilter("unit", gettext_lazy("Submitting unit"), "run__unit_id", choices=_unit_choices(user),
-                         attrs={"data-searchable": "1"}),
+            UnitFilter("unit", gettext_lazy("Submitting unit"), "run__unit_id", user=user, permission=VIEW),
             ChoiceFilter("state", gettext_lazy("State"), "state", choices=DiscrepancyState.choices),
         ),
         search=("key", "other_value"), search_label=gettext_lazy("Key or value"), default_sort="-created_at",

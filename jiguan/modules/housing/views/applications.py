@@ -12,12 +12,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from jiguan.core.listing import ChoiceFilter, Column, ListSpec
-from jiguan.core.models import OrgUnit
 from jiguan.core.scoping import can_reach, scoped
 from jiguan.core.services.attachments import attachments_of
 from jiguan.core.services.base import get_in_scope
 from jiguan.portals.manage.access import manage_view
-from jiguan.portals.manage.filters import region_filter
+from jiguan.portals.manage.filters import UnitFilter, region_filter
 from jiguan.portals.manage.views.common import labelled_timeline, submit
 
 from ..forms.applications import ApproveForm, CommentForm, RejectForm
@@ -29,14 +28,6 @@ from ..services import waiting
 
 def _visible(user) -> QuerySet:
     return scoped(Application.objects.select_related("person", "unit", "region"), user, VIEW)
-
-
-def _unit_choices(user):
-    def choices():
-        units = OrgUnit.objects.filter(pk__in=_visible(user).values("unit")).order_by("org_path")
-        return [(unit.pk, unit.name) for unit in units]
-
-    return choices
 
 
 def application_list(user) -> ListSpec:
@@ -56,8 +47,7 @@ def application_list(user) -> ListSpec:
             region_filter("unit__region"),
             ChoiceFilter("state", gettext_lazy("State"), "state", choices=ApplicationState.choices),
             ChoiceFilter("category", gettext_lazy("Category"), "category", choices=Category.choices),
-            ChoiceFilter("unit", gettext_lazy("Unit"), "unit_id", choices=_unit_choices(user),
-                         attrs={"data-searchable": "1"}),
+            UnitFilter("unit", gettext_lazy("Unit"), "unit_id", user=user, permission=VIEW),
         ),
         search=("person__name", "unit__name"), search_label=gettext_lazy("Applicant or unit"),
         default_sort="-created_at",

@@ -141,6 +141,20 @@ def test_over_standard_and_idle_lists(login, ledger):
     assert "301" not in body.split("<tbody>")[1]
 
 
+def test_the_unit_filter_searches_the_server_and_narrows_only_within_scope(login, ledger):
+    client = login("nc_admin")
+    page = client.get(url("idle")).content.decode()
+    select = page[page.rindex("<select", 0, page.index('name="unit"')):]
+    select = select[:select.index("</select>")]
+    assert "data-picker" in select and "南昌市财政局" not in select  # no list of every unit
+    rows = workbook_rows(client.get(url("ledger"), {"unit": ledger["finance"].pk, "export": "xlsx"}))
+    assert [row[3] for row in rows[1:]] == ["301"]
+    chosen = client.get(url("ledger"), {"unit": ledger["finance"].pk}).content.decode()
+    assert "南昌市财政局" in chosen[chosen.index('name="unit"'):]  # the chosen unit stays shown
+    outside = workbook_rows(client.get(url("ledger"), {"unit": ledger["jiujiang"].pk, "export": "xlsx"}))
+    assert sorted(row[3] for row in outside[1:]) == ["301", "302"]  # out of scope: ignored, nothing leaks
+
+
 @pytest.mark.parametrize("page", ["ledger", "over_standard", "idle", "recoveries"])
 def test_lists_export_xlsx_and_log_the_export(login, ledger, page):
     response = login("nc_admin").get(url(page) + "?export=xlsx")

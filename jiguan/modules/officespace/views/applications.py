@@ -23,7 +23,7 @@ from jiguan.core.services.attachments import attachments_of
 from jiguan.core.services.base import get_in_scope
 from jiguan.core.statemachine import timeline
 from jiguan.portals.manage.access import manage_view
-from jiguan.portals.manage.filters import region_filter
+from jiguan.portals.manage.filters import UnitFilter, region_filter
 from jiguan.portals.manage.views.common import perform, submit
 from jiguan.portals.service.forms import call_service
 from jiguan.portals.service.views import Step, paginate
@@ -47,14 +47,6 @@ from ..module import MANAGE, SUPERVISE, VIEW
 from ..services import applications as services
 
 # --- The list -----------------------------------------------------------------------------------------
-
-
-def _unit_choices(user):
-    def choices():
-        units = OrgUnit.objects.filter(pk__in=_visible(user).values("unit")).order_by("org_path")
-        return [(unit.pk, unit.name) for unit in units]
-
-    return choices
 
 
 def _visible(user) -> QuerySet:
@@ -87,8 +79,7 @@ def application_list(user) -> ListSpec:
             ChoiceFilter("state", gettext_lazy("State"), "state", choices=ApplicationState.choices),
             ChoiceFilter("method", gettext_lazy("Allocation method"), "allocation__method",
                          choices=AllocationMethod.choices),
-            ChoiceFilter("unit", gettext_lazy("Unit"), "unit_id", choices=_unit_choices(user),
-                         attrs={"data-searchable": "1"}),
+            UnitFilter("unit", gettext_lazy("Unit"), "unit_id", user=user, permission=VIEW),
         ),
         search=("title", "unit__name"), search_label=gettext_lazy("Title or unit"), default_sort="-created_at",
     )

@@ -18,7 +18,7 @@ from jiguan.core.scoping import has_permission, scoped
 from jiguan.core.services.base import get_in_scope
 from jiguan.core.statemachine import timeline
 from jiguan.portals.manage.access import manage_view
-from jiguan.portals.manage.filters import region_filter
+from jiguan.portals.manage.filters import UnitFilter, region_filter
 from jiguan.portals.manage.views.common import submit
 
 from .. import services, standards
@@ -51,20 +51,10 @@ def visible_rooms(user, permission: str = VIEW) -> QuerySet:
     return scoped(rooms, user, permission)
 
 
-def unit_choices(user):
-    """The units using rooms the user sees: the unit filter of the ledger's lists."""
-    def choices():
-        units = OrgUnit.objects.filter(pk__in=visible_rooms(user).values("unit")).order_by("org_path")
-        return [(unit.pk, unit.name) for unit in units]
-
-    return choices
-
-
 def room_filters(user) -> tuple:
     return (
         region_filter("unit__region"),
-        ChoiceFilter("unit", gettext_lazy("Using unit"), "unit_id", choices=unit_choices(user),
-                     attrs={"data-searchable": "1"}),
+        UnitFilter("unit", gettext_lazy("Using unit"), "unit_id", user=user, permission=VIEW, kind="org"),
         ChoiceFilter("category", gettext_lazy("Category"), "category", choices=RoomCategory.choices),
         ChoiceFilter("state", gettext_lazy("State"), "state", choices=RoomState.choices),
     )

@@ -22,6 +22,7 @@ from jiguan.core.listing import ChoiceFilter, Column, ListSpec
 from jiguan.core.scoping import scoped
 from jiguan.core.statemachine import timeline
 from jiguan.portals.manage.access import manage_view
+from jiguan.portals.manage.filters import UnitFilter
 from jiguan.portals.manage.views.common import attempt_import, perform, submit
 from jiguan.portals.manage.views.common import import_report as manage_import_report
 
@@ -55,17 +56,11 @@ def intake_list(user) -> ListSpec:
         ),
         filters=(
             ChoiceFilter("state", gettext_lazy("State"), "state", choices=IntakeState.choices),
-            ChoiceFilter("unit", gettext_lazy("Unit"), "unit_id", choices=lambda: _unit_choices(user),
-                         attrs={"data-searchable": "1"}),
+            UnitFilter("unit", gettext_lazy("Unit"), "unit_id", user=user, permission=VIEW),
         ),
         search=("number", "unit__name"), search_label=gettext_lazy("Request number or unit"),
         default_sort="-submitted_at",
     )
-
-
-def _unit_choices(user):
-    units = services.requests_in_scope(user).order_by().values_list("unit_id", "unit__name").distinct()
-    return sorted(set(units), key=lambda unit: unit[1])
 
 
 @require_GET

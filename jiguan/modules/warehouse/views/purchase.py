@@ -13,9 +13,8 @@ from django.views.decorators.http import require_GET
 
 from jiguan.core.errors import ServiceError
 from jiguan.core.listing import ChoiceFilter, Column, ListSpec
-from jiguan.core.models import OrgUnit
-from jiguan.core.scoping import scoped
 from jiguan.portals.manage.access import manage_view
+from jiguan.portals.manage.filters import UnitFilter
 from jiguan.portals.manage.views.common import submit
 
 from ..forms.reuse import PurchaseCheckForm, PurchasePlanForm, category_choices
@@ -28,14 +27,6 @@ MAX_MATCHES_SHOWN = 50
 
 def _in_category(queryset, code):
     return queryset.filter(services.category_subtree(code))
-
-
-def _unit_choices(user):
-    def choices():
-        return list(scoped(OrgUnit.objects.filter(parent__isnull=True).order_by("name"), user, VIEW)
-                    .values_list("pk", "name"))
-
-    return choices
 
 
 def check_list(user) -> ListSpec:
@@ -54,8 +45,7 @@ def check_list(user) -> ListSpec:
             Column("reason_not_fit", gettext_lazy("Why the pool items do not fit")),
         ),
         filters=(
-            ChoiceFilter("unit", gettext_lazy("Unit"), "unit_id", choices=_unit_choices(user),
-                         attrs={"data-searchable": "1"}),
+            UnitFilter("unit", gettext_lazy("Unit"), "unit_id", user=user, permission=VIEW),
             ChoiceFilter("category", gettext_lazy("Category"), method=_in_category,
                          choices=lambda: category_choices(3)),
             ChoiceFilter("decision", pgettext_lazy("purchase check", "Decision"), "decision", choices=PurchaseDecision.choices),
