@@ -100,9 +100,11 @@ def _results(kpi: KPI, places: list[Place]) -> Iterator[tuple[Place, object]]:
         # An agency's rows all lie in its region: passing the region lets the KPI's query use the org-path
         # index instead of scanning the province (40× faster on the province bench).
         try:
-            yield place, kpi.compute(place.region.code, place.unit.pk if place.unit else None)
+            result = kpi.compute(place.region.code, place.unit.pk if place.unit else None)
         except Exception:
             logger.exception("KPI %s failed for %s", kpi.code, place.path)
+            continue
+        yield place, result
 
 
 def _per_agency(kpi: KPI, agency_ids: list[int]) -> dict:
