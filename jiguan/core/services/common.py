@@ -9,7 +9,8 @@ from functools import wraps
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from ..context import current
 from ..models import Account, Region, Role, RoleAssignment
@@ -130,3 +131,22 @@ def region_bureau_accounts(region, permission: str) -> list[Account]:
     if region is None:
         return []
     return [a for a in permission_holders(f"{region.key}/", permission) if acts_for_region(a, region, permission)]
+
+
+# --- Agencies: a row's unit is an agency or one of its departments -------------------------------------------
+
+
+def agency_of_unit() -> Coalesce:
+    """On a row with ``unit``: the id of its agency (the unit itself, or the agency of a department)."""
+    return Coalesce("unit__unit_id", "unit_id")
+
+
+def of_agencies(queryset: QuerySet, agencies) -> QuerySet:
+    """The rows of the given agencies (ids, or a query of them) and of their departments."""
+    return queryset.filter(Q(unit__in=agencies) | Q(unit__unit__in=agencies))
+
+
+def totals_by_agency(queryset: QuerySet, **aggregates) -> dict[int, dict]:
+    """The ``aggregates`` of each agency's rows (its own and its departments'), in one grouped query."""
+    rows = queryset.annotate(agency=agency_of_unit()).order_by().values("agency").annotate(**aggregates)
+    return {row.pop("agency"): row for row in rows}

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from jiguan.core.models import Person
 from jiguan.core.models.org import PersonStatus, region_key
+from jiguan.core.services.common import of_agencies, totals_by_agency
 
 from . import standards
 from .models import Recovery, RecoveryState, Room, RoomCategory
@@ -25,12 +26,12 @@ def _narrowed(queryset: QuerySet, region_code: str | None, unit_id: int | None) 
     if region_code:
         queryset = queryset.filter(org_path__under=region_key(region_code))
     if unit_id:
-        queryset = standards.of_agencies(queryset, [unit_id])
+        queryset = of_agencies(queryset, [unit_id])
     return queryset
 
 
 def _rooms_of(agency_ids: list[int]) -> QuerySet:
-    return standards.of_agencies(Room.objects.all(), agency_ids)
+    return of_agencies(Room.objects.all(), agency_ids)
 
 
 def _each(agency_ids: list[int], found: dict[int, object], value: Callable, empty) -> dict[int, object]:
@@ -81,8 +82,8 @@ def office_area_per_capita(region_code: str | None = None, unit_id: int | None =
 
 
 def office_area_per_capita_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
-    areas = standards.totals_by_agency(standards.of_agencies(_offices(), agency_ids), area=Sum("usable_area"))
-    people = standards.totals_by_agency(standards.of_agencies(_people(), agency_ids), n=Count("pk"))
+    areas = totals_by_agency(of_agencies(_offices(), agency_ids), area=Sum("usable_area"))
+    people = totals_by_agency(of_agencies(_people(), agency_ids), n=Count("pk"))
     return {pk: _per_capita(areas.get(pk, {}).get("area"), people.get(pk, {}).get("n", 0)) for pk in agency_ids}
 
 
@@ -110,7 +111,7 @@ def _over(region_code, unit_id) -> dict:
 
 
 def _over_by_agency(agency_ids: list[int]) -> dict[int, dict]:
-    return standards.totals_by_agency(standards.over_standard_rooms(_rooms_of(agency_ids)), **OVER_TOTALS)
+    return totals_by_agency(standards.over_standard_rooms(_rooms_of(agency_ids)), **OVER_TOTALS)
 
 
 def idle_area(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
@@ -119,7 +120,7 @@ def idle_area(region_code: str | None = None, unit_id: int | None = None) -> Dec
 
 
 def idle_area_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
-    found = standards.totals_by_agency(standards.idle_rooms(_rooms_of(agency_ids)), area=Sum("usable_area"))
+    found = totals_by_agency(standards.idle_rooms(_rooms_of(agency_ids)), area=Sum("usable_area"))
     return _each(agency_ids, found, lambda row: row["area"] or standards.ZERO, {"area": None})
 
 
@@ -141,7 +142,7 @@ def overdue_recoveries(region_code: str | None = None, unit_id: int | None = Non
 
 
 def overdue_recoveries_per_agency(agency_ids: list[int]) -> dict[int, int]:
-    found = standards.totals_by_agency(standards.of_agencies(_overdue(), agency_ids), n=Count("pk"))
+    found = totals_by_agency(of_agencies(_overdue(), agency_ids), n=Count("pk"))
     return _each(agency_ids, found, lambda row: row["n"], {"n": 0})
 
 

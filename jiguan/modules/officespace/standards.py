@@ -33,14 +33,13 @@ from django.db.models.functions import Coalesce, Concat, Substr
 
 from jiguan.core.models import OrgUnit, Person
 from jiguan.core.models.org import PersonStatus
+from jiguan.core.services.common import agency_of_unit, of_agencies, totals_by_agency
 
 from .models import AreaStandard, Occupancy, Room, RoomCategory, RoomState
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 AREA_FIELD = DecimalField(max_digits=14, decimal_places=2)
-# On a room, a person or a recovery: the agency it belongs to (its unit, or the agency of its department).
-AGENCY = Coalesce("unit__unit_id", "unit_id")
 
 
 def _area(expression) -> ExpressionWrapper:
@@ -144,7 +143,7 @@ def ledger(rooms: QuerySet) -> dict:
 def ledgers_by_agency(rooms: QuerySet) -> dict[int, dict]:
     """``ledger`` of each agency's rooms (its own and its departments'), all in one grouped query."""
     rows: dict[int, list[dict]] = {}
-    for row in _category_rows(rooms.annotate(agency=AGENCY), "agency"):
+    for row in _category_rows(rooms.annotate(agency=agency_of_unit()), "agency"):
         rows.setdefault(row.pop("agency"), []).append(row)
     return {agency: _ledger_of(agency_rows) for agency, agency_rows in rows.items()}
 
@@ -206,19 +205,6 @@ def unit_per_capita(units: QuerySet) -> list[dict]:
     areas = totals_by_agency(offices, area=Sum("usable_area"))
     return [_per_capita_row(unit, people.get(unit.pk, {}).get("n", 0), areas.get(unit.pk, {}).get("area") or ZERO,
                             limits.get(unit.pk, {}).get("mean")) for unit in units]
-
-
-def of_agencies(queryset: QuerySet, agencies) -> QuerySet:
-    """The rows (rooms, people, recoveries) of the given agencies (ids, or a query of them) and of their
-    departments."""
-    return queryset.filter(Q(unit__in=agencies) | Q(unit__unit__in=agencies))
-
-
-def totals_by_agency(queryset: QuerySet, **aggregates) -> dict[int, dict]:
-    """The ``aggregates`` of each agency's rows (its own and its departments'), in one grouped query, for a
-    queryset of rooms, people or recoveries."""
-    rows = queryset.annotate(agency=AGENCY).order_by().values("agency").annotate(**aggregates)
-    return {row.pop("agency"): row for row in rows}
 
 
 def _sum_or_zero(grouped: QuerySet) -> Coalesce:

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear, Substr
+from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from jiguan.core.models.org import PersonStatus, UnitKind
 from jiguan.core.registry import registry
 from jiguan.core.scoping import scoped
 from jiguan.core.services.base import get_in_scope, require
+from jiguan.core.services.common import totals_by_agency
 from jiguan.core.services.inputs import Errors, find
 
 from ..module import VIEW
@@ -119,10 +120,7 @@ def _ratio(amount: Decimal, base) -> Decimal | None:
 def by_unit(user, query: CostQuery, sort: str = "total") -> list[dict]:
     """One row per agency (a department's costs count for its agency): total, entries, people in post,
     usable area and the cost per head and per ㎡."""
-    agency = Coalesce("unit__unit_id", "unit_id")
-    grouped = (entries(user, query).values(agency_id=agency)
-               .annotate(total=Sum("amount"), count=Count("pk")).order_by())
-    totals = {row["agency_id"]: row for row in grouped}
+    totals = totals_by_agency(entries(user, query), total=Sum("amount"), count=Count("pk"))
     units = OrgUnit.objects.filter(pk__in=totals).select_related("region")
     heads = headcounts(totals)
     areas = unit_areas(list(totals))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -23,7 +22,7 @@ from jiguan.core.excel import xlsx_response
 from jiguan.core.listing import ChoiceFilter, Column, DateFilter, IdFilter, ListSpec, TextFilter
 from jiguan.core.models.audit import AccessKind
 from jiguan.core.registry import registry
-from jiguan.core.services.common import attributed_to
+from jiguan.core.services.common import attributed_to, of_agencies
 from jiguan.portals.manage.access import manage_view
 from jiguan.portals.manage.filters import region_filter
 
@@ -153,7 +152,7 @@ def _module_choices() -> list[tuple[str, str]]:
 
 def _of_agency(queryset, unit_id: int):
     """A unit's own entries and its departments'."""
-    return queryset.filter(Q(unit_id=unit_id) | Q(unit__unit_id=unit_id))
+    return of_agencies(queryset, [unit_id])
 
 
 ENTRIES = ListSpec(
