@@ -39,6 +39,11 @@ def _each(agency_ids: list[int], found: dict[int, object], value: Callable, empt
     return {pk: value(found.get(pk, empty)) for pk in agency_ids}
 
 
+def _area(totals: dict) -> Decimal:
+    """The ``area`` total of a place or an agency (none is 0)."""
+    return totals["area"] or standards.ZERO
+
+
 def _room_areas(ledger: dict) -> dict:
     return {category: row["area"] for category, row in ledger["by_category"].items()}
 
@@ -99,11 +104,11 @@ def over_standard_count_per_agency(agency_ids: list[int]) -> dict[int, int]:
 
 
 def over_standard_area(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
-    return _over(region_code, unit_id)["area"] or standards.ZERO
+    return _area(_over(region_code, unit_id))
 
 
 def over_standard_area_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
-    return _each(agency_ids, _over_by_agency(agency_ids), lambda row: row["area"] or standards.ZERO, {"area": None})
+    return _each(agency_ids, _over_by_agency(agency_ids), _area, {"area": None})
 
 
 def _over(region_code, unit_id) -> dict:
@@ -116,12 +121,12 @@ def _over_by_agency(agency_ids: list[int]) -> dict[int, dict]:
 
 def idle_area(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
     rooms = standards.idle_rooms(_narrowed(Room.objects.all(), region_code, unit_id))
-    return rooms.aggregate(area=Sum("usable_area"))["area"] or standards.ZERO
+    return _area(rooms.aggregate(area=Sum("usable_area")))
 
 
 def idle_area_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
     found = totals_by_agency(standards.idle_rooms(_rooms_of(agency_ids)), area=Sum("usable_area"))
-    return _each(agency_ids, found, lambda row: row["area"] or standards.ZERO, {"area": None})
+    return _each(agency_ids, found, _area, {"area": None})
 
 
 def idle_rate(region_code: str | None = None, unit_id: int | None = None) -> Decimal:

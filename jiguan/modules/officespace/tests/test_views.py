@@ -153,6 +153,8 @@ def test_the_unit_filter_searches_the_server_and_narrows_only_within_scope(login
     assert "南昌市财政局" in chosen[chosen.index('name="unit"'):]  # the chosen unit stays shown
     outside = workbook_rows(client.get(url("ledger"), {"unit": ledger["jiujiang"].pk, "export": "xlsx"}))
     assert sorted(row[3] for row in outside[1:]) == ["301", "302"]  # out of scope: ignored, nothing leaks
+    garbled = workbook_rows(client.get(url("ledger"), {"unit": "财政局'; --", "export": "xlsx"}))
+    assert sorted(row[3] for row in garbled[1:]) == ["301", "302"]  # not a unit: ignored
 
 
 @pytest.mark.parametrize("page", ["ledger", "over_standard", "idle", "recoveries"])
