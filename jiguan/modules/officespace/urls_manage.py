@@ -7,6 +7,7 @@ from .views import analysis, applications, campaigns, imports, ledger, records, 
 
 urlpatterns = [
     path("ledger/", ledger.ledger, name="ledger"),
+    path("ledger/compounds/<int:pk>/buildings/", ledger.compound_buildings, name="compound_buildings"),
     path("ledger/buildings/<int:pk>/rooms/", ledger.building_rooms, name="building_rooms"),
     path("ledger/import/", imports.import_rooms, name="import"),
     path("ledger/import/template/", imports.import_template, name="import_template"),

@@ -1,5 +1,5 @@
-"""Browser journeys in headless Chromium: a city bureau administrator seats a person through the ledger;
-a staff member finds their office on a phone."""
+"""Browser journeys in headless Chromium: a city bureau administrator seats a person through the ledger and
+opens a large ledger compound by compound; a staff member finds their office on a phone."""
 
 import re
 from decimal import Decimal
@@ -46,6 +46,19 @@ def test_bureau_administrator_assigns_a_person_to_a_room_from_the_ledger(page, l
     expect(page.get_by_test_id("occupants")).to_contain_text("赵六")
     expect(page.get_by_test_id("entitlement")).to_have_text("9.00 ㎡")
     assert Occupancy.objects.filter(room=room, person=newcomer, end__isnull=True).exists()
+
+
+def test_a_large_ledger_opens_compound_by_compound(page, ledger, people, monkeypatch):
+    from jiguan.modules.officespace.views import ledger as ledger_views
+
+    monkeypatch.setattr(ledger_views, "INLINE_BUILDINGS", 0)  # as for a province's thousand buildings
+    browser_sign_in(page, "nc_admin")
+    page.goto(f"{page.base_url}/manage/officespace/ledger/")
+    expect(page.get_by_test_id("building-link")).to_have_count(0)
+    page.locator(".officespace-compound > summary", has_text="南昌市行政中心1号楼院").click()  # htmx loads its buildings
+    page.locator(".officespace-building > summary", has_text="南昌市行政中心1号楼").click()  # then its floors and rooms
+    page.get_by_test_id("room-link").filter(has_text="302").click()
+    expect(page.get_by_role("heading", name=re.compile("302"))).to_be_visible()
 
 
 def test_staff_member_sees_their_office_on_a_phone(phone_page, ledger, people):

@@ -134,7 +134,8 @@ def test_analysis_agrees_with_the_per_room_rule(w, province_rows):
 def test_over_standard_rooms_are_annotated_in_the_database(w, django_assert_max_num_queries):
     seat(w.single, w.deputy)
     seat(w.shared, w.clerk, w.clerk2)
-    with django_assert_max_num_queries(2):  # whether any province has its own rows, then the rooms
+    # whether any province has its own rows (asked for the grouped pass and for the annotation), the rooms
+    with django_assert_max_num_queries(3):
         rows = [(r.number, r.entitlement, r.excess) for r in standards.over_standard_rooms(Room.objects.all())]
     assert rows == [("302", Decimal("18"), Decimal("22")), ("301", Decimal("18"), Decimal("12"))]
 
@@ -169,10 +170,24 @@ def test_unit_per_capita_counts_departments_with_the_same_queries_however_many_a
     for n in range(20):
         make_unit("360100", f"南昌市某局{n}")
     agencies = OrgUnit.objects.filter(kind="unit").order_by("org_path")
-    with django_assert_max_num_queries(5):  # agencies; people, regional rows?, their limits; office area
+    with django_assert_max_num_queries(4):  # regional rows?; people and their limits; office area; agencies
         rows = {row["unit"].pk: row for row in standards.unit_per_capita(agencies)}
     finance = rows[w.finance.pk]
     assert (finance["people"], finance["office_area"]) == (6, Decimal("110"))  # offices 301, 302 and the department's 305
     assert finance["per_capita"] == Decimal("18.33")
     assert finance["standard_per_capita"] == Decimal("13.80")  # (24 + 18 + 9 + 9 + 9) / 5 ranked people
     assert len(rows) == agencies.count() and rows[w.jiujiang.pk]["office_area"] == 0
+
+
+def test_unit_per_capita_top_keeps_the_largest_area_per_head_of_staffed_agencies(w):
+    from jiguan.core.models import OrgUnit
+
+    for n in range(3):
+        make_unit("360100", f"南昌市某局{n}")  # no people: no area per head, never ranked
+    agencies = OrgUnit.objects.filter(kind="unit")
+    everyone = [row for row in standards.unit_per_capita(agencies) if row["per_capita"] is not None]
+    expected = sorted(everyone, key=lambda row: (-row["per_capita"], row["unit"].pk))
+    assert len(expected) >= 2
+    top = standards.unit_per_capita(agencies, top=len(expected) - 1)
+    assert top == expected[:-1]
+    assert all(isinstance(row["unit"], OrgUnit) and row["unit"].name for row in top)

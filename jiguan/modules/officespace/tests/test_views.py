@@ -122,6 +122,27 @@ def test_building_fragment_lists_floors_and_only_the_rooms_in_scope(login, ledge
     assert login("jj_admin").get(path).status_code == 404
 
 
+def test_a_large_tree_lists_compounds_and_loads_their_buildings_when_opened(login, ledger, monkeypatch):
+    from jiguan.modules.officespace.views import ledger as ledger_views
+
+    monkeypatch.setattr(ledger_views, "INLINE_BUILDINGS", 0)
+    body = login("nc_admin").get(url("ledger")).content.decode()
+    compound = ledger["building"].compound
+    assert compound.name in body and url("compound_buildings", compound.pk) in body
+    assert "building-link" not in body  # the buildings are loaded when the compound is opened
+    assert "1 栋楼" in body and "2 间，48.00 ㎡" in body  # the compound's own figures
+
+    path = url("compound_buildings", compound.pk)
+    body = login("nc_admin").get(path, HTTP_HX_REQUEST="true").content.decode()
+    assert "南昌市行政中心1号楼" in body and "2 间，48.00 ㎡" in body
+    assert url("building_rooms", ledger["building"].pk) in body
+    body = login("nc_admin").get(path + "?state=idle", HTTP_HX_REQUEST="true").content.decode()
+    assert "1 间，18.00 ㎡" in body and "state=idle" in body  # the filters narrow and travel on
+    body = login("unit_admin").get(path, HTTP_HX_REQUEST="true").content.decode()
+    assert "1 间，30.00 ㎡" in body  # the finance bureau sees only its own office in the bureau's building
+    assert login("jj_admin").get(path).status_code == 404
+
+
 def test_room_page_shows_entitlement_and_is_404_out_of_scope(login, ledger):
     response = login("unit_admin").get(url("room", ledger["office"].pk))
     body = response.content.decode()

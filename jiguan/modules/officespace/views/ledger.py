@@ -1,5 +1,6 @@
 """台账: compounds → buildings → floors → rooms, the room page with its occupants, and the forms that keep
-the ledger. Building rows load their floors and rooms through htmx, so a province-wide ledger opens fast."""
+the ledger. A large tree's compounds load their buildings, and building rows their floors and rooms, through
+htmx, so a province-wide ledger opens fast."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jiguan.core.listing import ChoiceFilter, Column, ListSpec
 from jiguan.core.models import OrgUnit
-from jiguan.core.models.org import UnitKind
 from jiguan.core.scoping import has_permission, scoped
 from jiguan.core.services.base import get_in_scope
+from jiguan.core.services.common import agency_of_unit
 from jiguan.core.statemachine import timeline
 from jiguan.portals.manage.access import manage_view
 from jiguan.portals.manage.filters import UnitFilter, region_filter
@@ -35,8 +36,10 @@ from ..models import (
     RoomState,
 )
 from ..module import MANAGE, VIEW
+from ..standards import ZERO
 
 CHART_UNITS = 15  # bars that stay readable on one chart
+INLINE_BUILDINGS = 60  # a larger tree opens compound by compound
 TIMELINE_ACTIONS = {
     "assign": gettext_lazy("Person assigned"),
     "release": gettext_lazy("Person left"),
@@ -107,10 +110,8 @@ def _chart_data(analysis: dict, rooms: QuerySet) -> dict:
     """Area by category (pie) and, for the units with the largest offices per head, area per head
     against the standard (bars)."""
     labels = dict(RoomCategory.choices)
-    agencies = OrgUnit.objects.filter(Q(pk__in=rooms.values("unit")) | Q(pk__in=rooms.values("unit__unit")),
-                                      kind=UnitKind.UNIT)
-    rows = [row for row in standards.unit_per_capita(agencies) if row["per_capita"] is not None]
-    rows = sorted(rows, key=lambda row: row["per_capita"], reverse=True)[:CHART_UNITS]
+    agencies = OrgUnit.objects.filter(pk__in=rooms.annotate(agency=agency_of_unit()).values("agency"))
+    rows = standards.unit_per_capita(agencies, top=CHART_UNITS)
     return {
         "categories": [{"name": str(labels[code]), "value": float(row["area"])}
                        for code, row in analysis["by_category"].items() if row["count"]],
@@ -122,24 +123,72 @@ def _chart_data(analysis: dict, rooms: QuerySet) -> dict:
 
 
 def _tree(user, rooms: QuerySet, *, filtered: bool) -> list[Compound]:
-    """Compounds with their buildings, each building carrying the count and area of its matching rooms.
-    Unfiltered, buildings and compounds of the user's ledger without rooms yet are shown too."""
-    totals = {row["building"]: row for row in
-              rooms.order_by().values("building").annotate(count=Count("pk"), area=Sum("usable_area"))}
-    buildings = Building.objects.filter(pk__in=totals)
-    compounds = Compound.objects.filter(buildings__in=buildings)
+    """Compounds, each with the count of its buildings and the count and area of its matching rooms.
+    Unfiltered, buildings and compounds of the user's ledger without rooms yet are shown too. A small
+    tree carries its buildings (``building_list``); a large one (a city's or a province's) leaves them to
+    be loaded when a compound is opened (``building_list`` is None)."""
+    totals = _building_totals(rooms)
+    buildings = _placed_buildings(user, totals, filtered=filtered)
+    placed = list(buildings.values_list("pk", "compound_id").distinct())
+    compounds = Compound.objects.filter(pk__in={compound for _building, compound in placed})
     if not filtered:
-        buildings = buildings | scoped(Building.objects.all(), user, VIEW)
         compounds = compounds | scoped(Compound.objects.all(), user, VIEW)
+    listed = _with_totals(buildings, totals) if len(placed) <= INLINE_BUILDINGS else None
+    tree = list(compounds.distinct().select_related("region", "unit").order_by("org_path", "name"))
+    for compound in tree:
+        compound.building_count = compound.room_count = 0
+        compound.room_area = ZERO
+        compound.building_list = None if listed is None else listed.get(compound.pk, [])
+    by_pk = {compound.pk: compound for compound in tree}
+    for building, compound_id in placed:
+        compound, row = by_pk[compound_id], totals.get(building, {})
+        compound.building_count += 1
+        compound.room_count += row.get("count", 0)
+        compound.room_area += row.get("area") or ZERO
+    return tree
+
+
+def _building_totals(rooms: QuerySet) -> dict[int, dict]:
+    return {row["building"]: row for row in
+            rooms.order_by().values("building").annotate(count=Count("pk"), area=Sum("usable_area"))}
+
+
+def _placed_buildings(user, totals: dict[int, dict], *, filtered: bool) -> QuerySet:
+    """The buildings of matching rooms (the keys of their ``totals``) and, unfiltered, those of the user's
+    ledger."""
+    buildings = Building.objects.filter(pk__in=list(totals))
+    return buildings if filtered else buildings | scoped(Building.objects.all(), user, VIEW)
+
+
+def _with_totals(buildings: QuerySet, totals: dict[int, dict]) -> dict[int, list[Building]]:
+    """Buildings by compound, each carrying the count and area of its matching rooms."""
     by_compound: dict[int, list[Building]] = {}
     for building in buildings.distinct().order_by("name"):
         row = totals.get(building.pk, {})
-        building.room_count, building.room_area = row.get("count", 0), row.get("area") or 0
+        building.room_count, building.room_area = row.get("count", 0), row.get("area") or ZERO
         by_compound.setdefault(building.compound_id, []).append(building)
-    tree = list(compounds.distinct().select_related("region", "unit").order_by("org_path", "name"))
-    for compound in tree:
-        compound.building_list = by_compound.get(compound.pk, [])
-    return tree
+    return by_compound
+
+
+@require_GET
+@manage_view(VIEW)
+def compound_buildings(request, pk: int):
+    """The buildings of one compound (the large tree's htmx fragment), narrowed by the ledger's filters."""
+    compound = compound_in_view(request.user, pk)
+    listing = room_list(request.user).bind(request, visible_rooms(request.user))
+    totals = _building_totals(listing.queryset.filter(building__compound=compound))
+    buildings = _placed_buildings(request.user, totals, filtered=listing.is_filtered).filter(compound=compound)
+    compound.building_list = _with_totals(buildings, totals).get(compound.pk, [])
+    return render(request, "officespace/_compound_buildings.html", {
+        "compound": compound, "can_manage": has_permission(request.user, MANAGE), "query": request.GET.urlencode(),
+    })
+
+
+def compound_in_view(user, pk: int) -> Compound:
+    """A compound in the user's ledger or holding rooms they see; anything else is 404."""
+    reachable = Compound.objects.filter(Q(pk__in=scoped(Compound.objects.all(), user, VIEW))
+                                        | Q(pk__in=visible_rooms(user).values("building__compound")))
+    return get_object_or_404(reachable, pk=pk)
 
 
 @require_GET
