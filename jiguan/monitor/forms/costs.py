@@ -6,10 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiguan.core.models import OrgUnit
 from jiguan.core.registry import registry
-from jiguan.core.scoping import scoped
-from jiguan.portals.manage.pickers import RegionField
+from jiguan.portals.manage.pickers import PickerField, RegionField
 
 from ..module import VIEW
 from ..services import costs
@@ -20,8 +18,7 @@ DATE = {"type": "date", "class": "form-control"}
 
 class CostFilterForm(forms.Form):
     region = RegionField(label=_("Region"), required=False)
-    unit = forms.ModelChoiceField(queryset=OrgUnit.objects.none(), label=_("Unit"), required=False,
-                                  widget=forms.Select(attrs={**SELECT, "data-searchable": "1"}))
+    unit = PickerField("unit", VIEW, label=_("Unit"), required=False)  # a province holds thousands of agencies
     category = forms.ChoiceField(label=_("Cost category"), required=False, widget=forms.Select(attrs=SELECT))
     module = forms.ChoiceField(label=_("Module"), required=False, widget=forms.Select(attrs=SELECT))
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs=DATE))
@@ -30,7 +27,8 @@ class CostFilterForm(forms.Form):
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].widget.attrs["class"] = "form-select"
-        self.fields["unit"].queryset = costs.agencies_only(scoped(OrgUnit.objects.all(), user, VIEW))
+        self.fields["unit"].limit_to(user)
+        self.fields["unit"].widget.attrs["class"] = "form-select"
         everything = [("", _("All"))]
         self.fields["category"].choices = everything + [(c, c) for c in costs.categories(user)]
         self.fields["module"].choices = everything + [(s.code, s.name) for s in registry]

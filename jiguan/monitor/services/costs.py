@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from jiguan.core.models import CostEntry, OrgUnit, Person, Region
-from jiguan.core.models.org import PersonStatus, UnitKind
+from jiguan.core.models.org import PersonStatus
 from jiguan.core.registry import registry
 from jiguan.core.scoping import scoped
 from jiguan.core.services.base import get_in_scope, require
@@ -240,8 +240,3 @@ def _same_day(year: int, month: int, day: int) -> date:
 def change(this: Decimal, last: Decimal) -> Decimal | None:
     """Change against last year in %; None when last year had nothing to compare with."""
     return ((this - last) * 100 / last).quantize(Decimal("0.1")) if last else None
-
-
-def agencies_only(units: QuerySet) -> QuerySet:
-    """Agencies (not departments): the unit filter's choices."""
-    return units.filter(kind=UnitKind.UNIT, active=True)

@@ -138,6 +138,19 @@ def test_pages_exports_and_denials(client, w, settings):
     assert client.get(reverse("manage:monitor:costs")).status_code == 403
 
 
+def test_the_unit_filter_is_a_searching_picker_limited_to_the_scope(client, w, settings):
+    settings.REQUIRE_ADMIN_2FA = False
+    client.force_login(w["nc"])
+    body = client.get(reverse("manage:monitor:costs")).content.decode()
+    unit_select = body[body.index('name="unit"'):].split("</select>")[0]
+    assert "data-picker" in unit_select and "<option" in unit_select
+    assert "南昌市财政局" not in unit_select  # only the chosen unit is rendered; the rest is searched for
+    body = client.get(reverse("manage:monitor:costs"), {"unit": w["finance"].pk}).content.decode()
+    assert "南昌市财政局" in body[body.index('name="unit"'):].split("</select>")[0]
+    body = client.get(reverse("manage:monitor:costs"), {"unit": w["jiujiang"].pk}).content.decode()
+    assert "不存在或超出您的数据范围" in body and "九江市财政局" not in body  # refused, and nothing of it shown
+
+
 def test_api_contract_and_scope(api, w):  # noqa: F811
     token = api.token(w["fin"])
     body = api.get("/monitor/costs/ledger", token=token, params={"start": f"{THIS}-01-01"}).json()
