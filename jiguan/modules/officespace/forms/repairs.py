@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from jiguan.core.scoping import scoped
 from jiguan.portals.manage.forms import PortalForm
+from jiguan.portals.manage.pickers import PickerField
 from jiguan.portals.service.forms import ServiceForm
 
 from ..models import (
     Building,
-    BuildingState,
     DamageGrade,
     RepairKind,
     RepairRequest,
@@ -22,7 +22,6 @@ from ..models import (
     Urgency,
 )
 from ..module import MANAGE
-from . import ScopedChoiceField
 
 YUAN_DIGITS = {"max_digits": 14, "decimal_places": 2}
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -40,7 +39,7 @@ def _room_label(room: Room) -> str:
 
 class RepairRequestForm(PortalForm):
     service_names = {"rooms": "room_ids"}
-    building = ScopedChoiceField(label=_("Building"), queryset=Building.objects.none())
+    building = PickerField("officespace.building", MANAGE, label=_("Building"))  # a province has thousands
     kind = forms.ChoiceField(label=_("Kind of repair"), choices=RepairKind.choices)
     title = forms.CharField(label=_("Project name"), max_length=100,
                             help_text=_("E.g. “Main building roof waterproofing”."))
@@ -62,9 +61,8 @@ class RepairRequestForm(PortalForm):
 
     def __init__(self, *args, user=None, building: Building | None = None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        buildings = scoped(Building.objects.filter(state=BuildingState.IN_USE).select_related("compound"), user, MANAGE)
-        self.fields["building"].queryset = buildings
-        self.fields["building"].label_from_instance = lambda b: f"{b.compound.name} · {b.name}"
+        self.fields["building"].limit_to(user)
+        buildings = self.fields["building"].queryset
         rooms = Room.objects.filter(retired=False).select_related("floor")
         chosen = building or self._chosen_building(buildings)
         self.fields["rooms"].queryset = rooms.filter(building=chosen) if chosen else rooms.none()

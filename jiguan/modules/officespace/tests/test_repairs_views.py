@@ -83,6 +83,23 @@ def test_create_form_shows_the_services_refusal_and_saves_nothing(as_user, w):
     assert "is-invalid" in response.content.decode()
 
 
+def test_create_form_picks_the_building_by_search_within_the_users_reach(as_user, w):
+    url = reverse("manage:officespace:repair_create")
+
+    def building_select(response) -> str:
+        body = response.content.decode()
+        return body[body.index('name="building"'):].split("</select>")[0]
+
+    client = as_user("fin_admin")
+    select = building_select(client.get(url))
+    assert "data-picker" in select and "主楼" not in select  # searched for, not listed
+    assert "主楼" in building_select(client.get(url, {"building": w.building.pk}))  # the chosen one is shown
+    client = as_user("jj_admin")  # 九江: the finance bureau's building in 南昌 is out of reach
+    response = client.post(url, {**request_fields(w.building), "building": w.building.pk})
+    assert response.status_code == 200 and not RepairRequest.objects.exists()
+    assert "超出您的数据范围" in response.content.decode()
+
+
 def test_detail_shows_only_the_viewers_actions(as_user, w):
     request = submitted(w)
     url = reverse("manage:officespace:repair", args=[request.pk])
