@@ -23,7 +23,7 @@ from jiguan.core.models.org import PersonStatus
 from jiguan.core.registry import registry
 from jiguan.core.scoping import scoped
 from jiguan.core.services.base import get_in_scope, require
-from jiguan.core.services.common import totals_by_agency
+from jiguan.core.services.common import of_agencies, totals_by_agency
 from jiguan.core.services.inputs import Errors, find
 
 from ..module import VIEW
@@ -136,10 +136,9 @@ def _unit_row(unit: OrgUnit, figures: dict, heads: int, area: Decimal | None) ->
 
 
 def headcounts(unit_ids: Iterable[int]) -> dict[int, int]:
-    """People in post per agency, in one GROUP BY."""
-    rows = (Person.objects.filter(status=PersonStatus.ACTIVE, unit_id__in=list(unit_ids))
-            .values("unit_id").annotate(n=Count("pk")).order_by())
-    return {row["unit_id"]: row["n"] for row in rows}
+    """People in post per agency (its own and its departments', as its costs are), in one GROUP BY."""
+    people = of_agencies(Person.objects.filter(status=PersonStatus.ACTIVE), list(unit_ids))
+    return {agency: row["n"] for agency, row in totals_by_agency(people, n=Count("pk")).items()}
 
 
 def unit_areas(unit_ids: list[int]) -> dict[int, Decimal | None]:

@@ -66,6 +66,15 @@ def test_per_unit_per_head_and_per_square_metre(w):
     assert summary["total"] == Decimal("1500.00") and summary["heads"] == 6 + 1
 
 
+def test_the_people_of_an_agencys_departments_are_its_heads(w):
+    office = make_department(w["finance"], "综合科")
+    make_person(office)
+    make_person(office, status="retired")
+    query = costs.cost_query(w["jx"], start=date(THIS, 1, 1))
+    fin = {r["name"]: r for r in costs.by_unit(w["jx"], query)}["南昌市财政局"]
+    assert (fin["heads"], fin["per_head"]) == (7, Decimal("171.43"))  # 1,200 yuan over 6 + 1 in post
+
+
 def test_the_unit_rows_take_the_same_queries_however_many_units(w, django_assert_max_num_queries):
     for n in range(15):  # each with costs: the province's cost ledger lists thousands of agencies
         cost(make_unit("360100", f"南昌市某局{n}"), "100", date(THIS, 2, 1))
