@@ -1,7 +1,9 @@
 """A little life in the demo: notices, events in every state, approval flows and module switches —
 created through the kernel services, acting as the demo accounts, exactly as users would."""
 
-from ..models import Account, Role
+from django.db.models import F
+
+from ..models import Account, Notification, Role
 from ..registry import registry
 from ..services import approvals, events, feedback, modules, notices
 
@@ -34,6 +36,7 @@ EVENTS = (
 FEEDBACK = ("suggestion", "建议在服务入口增加会议室预约到期提醒功能,方便各处室提前安排会务。")
 
 FLOW_STEPS = (("单位审核", "unit_admin"), ("机关事务管理局审批", "region_bureau_admin"))
+INBOX_UNREAD = 10  # what a working inbox holds unread; a year of seeded activity left 1,600 at province scale
 
 
 def add_activity(accounts: dict[str, Account]) -> None:
@@ -85,3 +88,13 @@ def configure_flows(admin: Account) -> None:
                 admin, business_type=approval_type.code, region_code="360000",
                 name=f"{approval_type.label}审批流程", steps=steps,
             )
+
+
+def settle_inboxes(keep: int = INBOX_UNREAD) -> None:
+    """Leave each account's newest ``keep`` notifications unread, as in an inbox in daily use; the older ones
+    were read when they came."""
+    unread = Notification.objects.filter(read_at__isnull=True)
+    for recipient in unread.values_list("recipient", flat=True).distinct().order_by():
+        theirs = unread.filter(recipient=recipient)
+        newest = list(theirs.values_list("pk", flat=True)[:keep])
+        theirs.exclude(pk__in=newest).update(read_at=F("created_at"))

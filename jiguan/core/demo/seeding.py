@@ -12,7 +12,7 @@ from django.utils.module_loading import import_string
 from ..context import acting
 from ..registry import registry
 from .accounts import create_demo_accounts
-from .activity import add_activity
+from .activity import add_activity, settle_inboxes
 from .org import (
     SCALES,
     ProgressFactory,
@@ -48,6 +48,7 @@ def seed(scale_name: str, progress: ProgressFactory, modules: Collection[str] | 
         accounts = create_demo_accounts()
         add_activity(accounts)
         modules = seed_modules(scale_name, rng, progress, modules)
+        settle_inboxes()
     return SeedSummary(len(plan), departments, people, len(accounts), modules)
 
 

@@ -247,3 +247,38 @@ def test_business_modules_are_switched_on_and_their_flows_set_for_the_province(s
     assert [(s.name, s.role.code) for s in flow.steps.order_by("order")] == [
         ("单位审核", "unit_admin"), ("机关事务管理局审批", "region_bureau_admin"),
     ]
+
+
+@pytest.mark.django_db
+def test_settled_inboxes_keep_only_the_newest_notifications_unread():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jiguan.core.demo.activity import settle_inboxes
+    from jiguan.core.models import Notification
+    from jiguan.core.testing import make_account
+
+    busy, quiet = make_account("busy"), make_account("quiet")
+    start = timezone.now() - timedelta(days=30)
+    for day in range(15):
+        note = Notification.objects.create(recipient=busy, title=f"第{day}天")
+        Notification.objects.filter(pk=note.pk).update(created_at=start + timedelta(days=day))
+    for n in range(3):
+        Notification.objects.create(recipient=quiet, title=f"消息{n}")
+    settle_inboxes(keep=10)
+    unread = Notification.objects.filter(recipient=busy, read_at__isnull=True)
+    assert sorted(unread.values_list("title", flat=True)) == sorted(f"第{day}天" for day in range(5, 15))
+    read = Notification.objects.filter(recipient=busy, read_at__isnull=False)
+    assert read.count() == 5 and all(note.read_at == note.created_at for note in read)
+    assert Notification.objects.filter(recipient=quiet, read_at__isnull=True).count() == 3
+
+
+@pytest.mark.django_db
+def test_no_demo_inbox_is_left_with_more_than_a_screen_of_unread_notifications(seeded):
+    from django.db.models import Count, Q
+
+    from jiguan.core.demo.activity import INBOX_UNREAD
+
+    unread = Account.objects.annotate(n=Count("notifications", filter=Q(notifications__read_at__isnull=True)))
+    assert 0 < max(unread.values_list("n", flat=True)) <= INBOX_UNREAD
