@@ -17,7 +17,7 @@ DATE = {"type": "date", "class": "form-control"}
 
 
 class CostFilterForm(forms.Form):
-    region = RegionField(label=_("Region"), required=False)
+    region = RegionField(label=_("Region"), required=False, empty_label=_("All"))
     unit = PickerField("unit", VIEW, label=_("Unit"), required=False)  # a province holds thousands of agencies
     category = forms.ChoiceField(label=_("Cost category"), required=False, widget=forms.Select(attrs=SELECT))
     module = forms.ChoiceField(label=_("Module"), required=False, widget=forms.Select(attrs=SELECT))
