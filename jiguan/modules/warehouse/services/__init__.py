@@ -1,11 +1,13 @@
 """What every workflow of the pool shares: who sees which asset cards, the catalogue a unit browses, and
 card numbers. Intake lives in ``services.intake`` (with the warehouses in ``services.warehouses``), reuse
-and purchase checks in ``services.reuse``.
+and purchase checks in ``services.reuse``; what a loan and a reuse request share is ``PoolRequestFlow``.
 
 Classified (涉密) cards are handled apart: without ``warehouse.classified`` a user does not see them at all
 — not in lists, not in the catalogue, not by number (404) — whatever else their role reaches."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -13,11 +15,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiguan.core.errors import Conflict, NotAllowed, ValidationFailed
+from jiguan.core.errors import Conflict, NotAllowed, StateError, ValidationFailed
 from jiguan.core.scoping import has_permission, scoped
 from jiguan.core.services.base import require
 from jiguan.core.services.common import acts_for_region
 from jiguan.core.services.inputs import Errors, find, text
+from jiguan.core.statemachine import StateMachine
 
 from ..models import Asset, AssetState
 from ..module import APPROVE, CLASSIFIED, OFFER, VIEW
@@ -110,3 +113,46 @@ def handled(user, permission: str, rows: QuerySet, pk, *, others_pool: str):
     if permission == APPROVE and not acts_for_region(user, row.asset.pool_region, APPROVE):
         raise NotAllowed(others_pool % {"region": row.asset.pool_region.name})
     return row
+
+
+@dataclass(frozen=True)
+class PoolRequestFlow:
+    """A unit's request that reserves a pool item — a loan or a reuse: the keeping bureau approves or refuses
+    it, the unit may withdraw it, and refusing or withdrawing frees the item. ``not_now`` is the refusal of an
+    action the request's state does not allow (formatted with ``state`` and ``action``)."""
+
+    machine: StateMachine
+    item_machine: StateMachine
+    actions: dict
+    not_now: str
+    item_related: tuple[str, ...]
+
+    def check(self, request, action: str) -> None:
+        if action not in self.machine.allowed_actions(request):
+            raise StateError(self.not_now % {"state": request.get_state_display(), "action": self.actions[action]})
+
+    def locked_item(self, request) -> Asset:
+        return Asset.objects.select_for_update(of=("self",)).select_related(*self.item_related).get(
+            pk=request.asset_id)
+
+    def review(self, user, request, action: str, comment) -> str:
+        """Approve or refuse (a refusal must say why, and frees the item); returns the remarks."""
+        self.check(request, action)
+        comment = review_comment(comment, required=action == "reject")
+        self.machine.transition(request, action, user, comment, reviewed_by=user, reviewed_at=timezone.now(),
+                                review_comment=comment)
+        if action == "reject":
+            self._free(user, request, action)
+        return comment
+
+    def withdraw(self, user, request, comment) -> tuple[str, Asset]:
+        """The requesting unit no longer needs the item: it is free again. Returns the remarks and the item."""
+        self.check(request, "withdraw")
+        comment = review_comment(comment, required=False)
+        self.machine.transition(request, "withdraw", user, comment)
+        return comment, self._free(user, request, "withdraw")
+
+    def _free(self, user, request, action: str) -> Asset:
+        item = self.locked_item(request)
+        self.item_machine.transition(item, "release", user, self.actions[action])
+        return item

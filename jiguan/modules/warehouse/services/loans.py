@@ -24,10 +24,10 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from jiguan.core import notify
-from jiguan.core.errors import Conflict, StateError, ValidationFailed
+from jiguan.core.errors import Conflict, ValidationFailed
 from jiguan.core.models import Event
 from jiguan.core.scoping import can_reach, has_permission, scoped
 from jiguan.core.services.base import require
@@ -45,7 +45,7 @@ from jiguan.core.statemachine import StateMachine, record
 
 from ..models import Asset, AssetState, Condition, Loan, LoanPurpose, LoanState
 from ..module import APPROVE, KEEP, OFFER, VIEW
-from . import cleared, handled, own_unit, repairs, review_comment
+from . import PoolRequestFlow, cleared, handled, own_unit, repairs
 from .reuse import signature_image
 
 LS = LoanState
@@ -82,6 +82,9 @@ OVERDUE_EVENT = "warehouse.loan_overdue"
 CONDITION_RANK = {value: rank for rank, value in enumerate(Condition.values)}  # as new … needs repair
 LOAN_RELATED = ("asset__category", "asset__source_unit", "asset__unit", "asset__warehouse", "asset__pool_region",
                 "asset__location__warehouse", "unit", "requested_by")
+LOAN_FLOW = PoolRequestFlow(LOAN_MACHINE, LOAN_ASSET_MACHINE, LOAN_ACTIONS,
+                            gettext_lazy("The loan is “%(state)s”; “%(action)s” is not possible now."),
+                            item_related=("unit", "pool_region"))
 
 
 # --- Requesting ---------------------------------------------------------------------------------------------
@@ -195,16 +198,6 @@ def _handled_loan(user, permission: str, loan_id) -> Loan:
                    others_pool=_("Loans from the pool of %(region)s are decided by that region's own bureau."))
 
 
-def _check(loan: Loan, action: str) -> None:
-    if action not in LOAN_MACHINE.allowed_actions(loan):
-        raise StateError(_("The loan is “%(state)s”; “%(action)s” is not possible now.")
-                         % {"state": loan.get_state_display(), "action": LOAN_ACTIONS[action]})
-
-
-def _locked_asset(loan: Loan) -> Asset:
-    return Asset.objects.select_for_update(of=("self",)).select_related("unit", "pool_region").get(pk=loan.asset_id)
-
-
 def _tell_borrower(loan: Loan, title: str, body: str = "") -> None:
     notify.send([loan.requested_by, *permission_holders(loan.unit.org_path, OFFER, nearest=True)], title,
                 body=body, link=notify.link_to("service:warehouse:my_loan", loan.pk), category="warehouse")
@@ -213,10 +206,7 @@ def _tell_borrower(loan: Loan, title: str, body: str = "") -> None:
 @use_case
 def approve_loan(user, loan_id, comment="") -> Loan:
     loan = _handled_loan(user, APPROVE, loan_id)
-    _check(loan, "approve")
-    comment = review_comment(comment, required=False)
-    LOAN_MACHINE.transition(loan, "approve", user, comment, reviewed_by=user, reviewed_at=timezone.now(),
-                            review_comment=comment)
+    comment = LOAN_FLOW.review(user, loan, "approve", comment)
     _tell_borrower(loan, _("Your loan of %(asset)s is approved; collect it from %(start)s")
                    % {"asset": loan.asset, "start": loan.starts_on}, comment)
     return loan
@@ -225,11 +215,7 @@ def approve_loan(user, loan_id, comment="") -> Loan:
 @use_case
 def reject_loan(user, loan_id, comment) -> Loan:
     loan = _handled_loan(user, APPROVE, loan_id)
-    _check(loan, "reject")
-    comment = review_comment(comment, required=True)
-    LOAN_MACHINE.transition(loan, "reject", user, comment, reviewed_by=user, reviewed_at=timezone.now(),
-                            review_comment=comment)
-    LOAN_ASSET_MACHINE.transition(_locked_asset(loan), "release", user, LOAN_ACTIONS["reject"])
+    comment = LOAN_FLOW.review(user, loan, "reject", comment)
     _tell_borrower(loan, _("Your loan of %(asset)s is refused") % {"asset": loan.asset}, comment)
     return loan
 
@@ -240,11 +226,7 @@ def withdraw_loan(user, loan_id, comment="") -> Loan:
     loan = find(my_unit_loans(user).select_for_update(of=("self",)), loan_id)
     if loan is None:
         raise Http404(_("Not found."))
-    _check(loan, "withdraw")
-    comment = review_comment(comment, required=False)
-    LOAN_MACHINE.transition(loan, "withdraw", user, comment)
-    asset = _locked_asset(loan)
-    LOAN_ASSET_MACHINE.transition(asset, "release", user, LOAN_ACTIONS["withdraw"])
+    comment, asset = LOAN_FLOW.withdraw(user, loan, comment)
     notify.send(region_bureau_accounts(asset.pool_region, APPROVE),
                 _("%(unit)s withdrew its loan request for %(asset)s") % {"unit": loan.unit.name, "asset": asset},
                 body=comment, link=notify.link_to("manage:warehouse:loan", loan.pk), category="warehouse")
@@ -255,7 +237,7 @@ def withdraw_loan(user, loan_id, comment="") -> Loan:
 def lend(user, loan_id, *, received_by_name, signature, condition_out) -> Loan:
     """The borrower's collector signs for the item; the card stays with the keeper."""
     loan = _handled_loan(user, KEEP, loan_id)
-    _check(loan, "lend")
+    LOAN_FLOW.check(loan, "lend")
     errors = Errors()
     received_by_name = text(errors, "received_by_name", received_by_name, label=_("the collector's name"),
                             min_length=2, max_length=50)
@@ -267,7 +249,7 @@ def lend(user, loan_id, *, received_by_name, signature, condition_out) -> Loan:
         "unit": loan.unit.name, "name": received_by_name, "due": loan.due_on}
     LOAN_MACHINE.transition(loan, "lend", user, summary, lent_at=timezone.now(), lent_by=user,
                             received_by_name=received_by_name, signature=signature, condition_out=condition_out)
-    LOAN_ASSET_MACHINE.transition(_locked_asset(loan), "lend", user, summary, condition=condition_out)
+    LOAN_ASSET_MACHINE.transition(LOAN_FLOW.locked_item(loan), "lend", user, summary, condition=condition_out)
     _tell_borrower(loan, _("%(asset)s has been lent to your unit; due back on %(due)s")
                    % {"asset": loan.asset, "due": loan.due_on}, summary)
     return loan
@@ -277,7 +259,7 @@ def lend(user, loan_id, *, received_by_name, signature, condition_out) -> Loan:
 def extend_loan(user, loan_id, *, due_on, comment="") -> Loan:
     """The pool's bureau moves the due date of a lent item later, within 180 days of the first day."""
     loan = _handled_loan(user, APPROVE, loan_id)
-    _check(loan, "extend")
+    LOAN_FLOW.check(loan, "extend")
     errors = Errors()
     new_due = _day(errors, "due_on", due_on, label=_("the new due date"))
     comment = text(errors, "comment", comment, label=_("review remarks"), max_length=1000, required=False)
@@ -326,7 +308,7 @@ def return_loan(user, loan_id, *, returned_by_name, condition_back, damage_charg
     """The keeper takes the item back and inspects it: it is free in the pool again (or goes straight to a
     repairer); a damage charge is a cost of the borrowing unit and income of the keeping unit."""
     loan = _handled_loan(user, KEEP, loan_id)
-    _check(loan, "return")
+    LOAN_FLOW.check(loan, "return")
     errors = Errors()
     returned_by_name, condition_back, damage_charge, return_note = _return_fields(
         errors, loan, returned_by_name=returned_by_name, condition_back=condition_back,
@@ -339,7 +321,7 @@ def return_loan(user, loan_id, *, returned_by_name, condition_back, damage_charg
     LOAN_MACHINE.transition(loan, "return", user, f"{summary}\n{return_note}" if return_note else summary,
                             returned_at=timezone.now(), returned_by_name=returned_by_name, return_checked_by=user,
                             condition_back=condition_back, damage_charge=damage_charge, return_note=return_note)
-    asset = _locked_asset(loan)
+    asset = LOAN_FLOW.locked_item(loan)
     LOAN_ASSET_MACHINE.transition(asset, "take_back", user, summary, condition=condition_back)
     _settle_overdue(loan, summary, user)
     if damage_charge:

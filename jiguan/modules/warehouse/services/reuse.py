@@ -20,10 +20,10 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from jiguan.core import notify
-from jiguan.core.errors import Conflict, StateError, ValidationFailed
+from jiguan.core.errors import Conflict, ValidationFailed
 from jiguan.core.scoping import can_reach, has_permission, scoped
 from jiguan.core.services.base import require
 from jiguan.core.services.common import acts_for_region, permission_holders, use_case
@@ -42,7 +42,7 @@ from ..models import (
     StorageKind,
 )
 from ..module import APPROVE, KEEP, OFFER, VIEW
-from . import catalogue, cleared, handled, own_unit, review_comment
+from . import PoolRequestFlow, catalogue, cleared, handled, own_unit
 
 RS = ReuseState
 REUSE_MACHINE = StateMachine("state", {
@@ -69,6 +69,9 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_SIGNATURE_BYTES = 200 * 1024
 REQUEST_RELATED = ("asset__category", "asset__source_unit", "asset__unit", "asset__warehouse", "asset__pool_region",
                    "asset__location__warehouse", "unit", "requested_by")
+REUSE_FLOW = PoolRequestFlow(REUSE_MACHINE, ASSET_MACHINE, REUSE_ACTIONS,
+                             gettext_lazy("The reuse request is “%(state)s”; “%(action)s” is not possible now."),
+                             item_related=("unit", "source_unit"))
 
 
 # --- The catalogue ----------------------------------------------------------------------------------------------
@@ -168,16 +171,6 @@ def _handled_request(user, permission: str, request_id) -> ReuseRequest:
                    others_pool=_("Reuse from the pool of %(region)s is decided by that region's own bureau."))
 
 
-def _check(reuse: ReuseRequest, action: str) -> None:
-    if action not in REUSE_MACHINE.allowed_actions(reuse):
-        raise StateError(_("The reuse request is “%(state)s”; “%(action)s” is not possible now.")
-                         % {"state": reuse.get_state_display(), "action": REUSE_ACTIONS[action]})
-
-
-def _locked_asset(reuse: ReuseRequest) -> Asset:
-    return Asset.objects.select_for_update(of=("self",)).select_related("unit", "source_unit").get(pk=reuse.asset_id)
-
-
 def _tell_unit(reuse: ReuseRequest, title: str, body: str = "") -> None:
     notify.send([reuse.requested_by, *permission_holders(reuse.unit.org_path, OFFER, nearest=True)], title,
                 body=body, link=notify.link_to("service:warehouse:my_reuse", reuse.pk), category="warehouse")
@@ -186,10 +179,7 @@ def _tell_unit(reuse: ReuseRequest, title: str, body: str = "") -> None:
 @use_case
 def approve_reuse(user, request_id, comment="") -> ReuseRequest:
     reuse = _handled_request(user, APPROVE, request_id)
-    _check(reuse, "approve")
-    comment = review_comment(comment, required=False)
-    REUSE_MACHINE.transition(reuse, "approve", user, comment, reviewed_by=user, reviewed_at=timezone.now(),
-                             review_comment=comment)
+    comment = REUSE_FLOW.review(user, reuse, "approve", comment)
     _tell_unit(reuse, _("Your request for %(asset)s is approved; it will be handed over") % {"asset": reuse.asset},
                comment)
     return reuse
@@ -198,11 +188,7 @@ def approve_reuse(user, request_id, comment="") -> ReuseRequest:
 @use_case
 def reject_reuse(user, request_id, comment) -> ReuseRequest:
     reuse = _handled_request(user, APPROVE, request_id)
-    _check(reuse, "reject")
-    comment = review_comment(comment, required=True)
-    REUSE_MACHINE.transition(reuse, "reject", user, comment, reviewed_by=user, reviewed_at=timezone.now(),
-                             review_comment=comment)
-    ASSET_MACHINE.transition(_locked_asset(reuse), "release", user, REUSE_ACTIONS["reject"])
+    comment = REUSE_FLOW.review(user, reuse, "reject", comment)
     _tell_unit(reuse, _("Your request for %(asset)s is refused") % {"asset": reuse.asset}, comment)
     return reuse
 
@@ -214,11 +200,7 @@ def withdraw_reuse(user, request_id, comment="") -> ReuseRequest:
     reuse = find(my_unit_requests(user).select_for_update(of=("self",)), request_id)
     if reuse is None:
         raise Http404(_("Not found."))
-    _check(reuse, "withdraw")
-    comment = review_comment(comment, required=False)
-    REUSE_MACHINE.transition(reuse, "withdraw", user, comment)
-    asset = _locked_asset(reuse)
-    ASSET_MACHINE.transition(asset, "release", user, REUSE_ACTIONS["withdraw"])
+    comment, asset = REUSE_FLOW.withdraw(user, reuse, comment)
     notify.send(permission_holders(asset.org_path, APPROVE, nearest=True),
                 _("%(unit)s withdrew its request for %(asset)s") % {"unit": reuse.unit.name, "asset": asset},
                 body=comment, link=notify.link_to("manage:warehouse:reuse_request", reuse.pk), category="warehouse")
@@ -253,13 +235,13 @@ def hand_over(user, request_id, *, received_by_name, signature) -> ReuseRequest:
     """Hand the item to the requesting unit: the card becomes the unit's (a "virtual" item at the unit, out of
     any warehouse) and its original value is posted to the unit's ledger as a saving."""
     reuse = _handled_request(user, KEEP, request_id)
-    _check(reuse, "hand_over")
+    REUSE_FLOW.check(reuse, "hand_over")
     errors = Errors()
     received_by_name = text(errors, "received_by_name", received_by_name, label=_("the receiver's name"),
                             min_length=2, max_length=50)
     signature = signature_image(errors, signature)
     errors.raise_if_any()
-    asset = _locked_asset(reuse)
+    asset = REUSE_FLOW.locked_item(reuse)
     giver = asset.unit
     summary = _("Handed over to %(unit)s, received by %(name)s") % {"unit": reuse.unit.name, "name": received_by_name}
     REUSE_MACHINE.transition(reuse, "hand_over", user, summary, handed_over_at=timezone.now(), handed_over_by=user,
