@@ -16,3 +16,13 @@ register_picker("officespace.room", Picker(
     lambda room: f"{room.building.name} {room.number}（{room.unit.name}）",
     forward=("unit",),
 ))
+
+
+def building_room_label(room: Room) -> str:
+    return f"{room.floor} · {room.number}" + (f"（{room.subtype}）" if room.subtype else "")
+
+
+register_picker("officespace.building_room", Picker(  # the rooms of the building chosen in the same form
+    lambda: Room.objects.filter(retired=False).select_related("floor"),
+    ("number", "subtype"), building_room_label, forward=("building",), forward_required=True,
+))

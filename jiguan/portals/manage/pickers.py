@@ -38,6 +38,7 @@ class Picker:
     search: tuple[str, ...]
     label: Callable[[object], str]
     forward: tuple[str, ...] = ()  # other form fields narrowing the choice, as ORM lookups "<field>_id"
+    forward_required: bool = False  # nothing to choose until those fields are filled (a building's rooms)
 
 
 def _unit_label(unit: OrgUnit) -> str:
@@ -159,6 +160,8 @@ def picker_search(request, kind: str):
         value = request.GET.get(name, "")
         if value.isdigit():
             queryset = queryset.filter(**{f"{name}_id": value})
+        elif picker.forward_required:
+            queryset = queryset.none()
     term = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
     if term:
         queryset = queryset.filter(reduce(or_, (Q(**{f"{f}__icontains": term}) for f in picker.search)))

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiguan.core.scoping import scoped
 from jiguan.portals.manage.forms import PortalForm
-from jiguan.portals.manage.pickers import PickerField
+from jiguan.portals.manage.pickers import MultiPickerField, PickerField
 from jiguan.portals.service.forms import ServiceForm
 
 from ..models import (
@@ -33,10 +33,6 @@ def yuan_field(label, **kwargs) -> forms.DecimalField:
     return forms.DecimalField(label=label, min_value=0, **YUAN_DIGITS, **kwargs)
 
 
-def _room_label(room: Room) -> str:
-    return f"{room.floor} · {room.number}" + (f"（{room.subtype}）" if room.subtype else "")
-
-
 class RepairRequestForm(PortalForm):
     service_names = {"rooms": "room_ids"}
     building = PickerField("officespace.building", MANAGE, label=_("Building"))  # a province has thousands
@@ -53,20 +49,18 @@ class RepairRequestForm(PortalForm):
     annual_energy_kwh = forms.IntegerField(label=_("Annual energy use of the building (kWh)"), min_value=1,
                                            help_text=_("Compared per ㎡ of gross area with the other buildings "
                                                        "in the queue."))
-    rooms = forms.ModelMultipleChoiceField(label=_("Affected rooms"), queryset=Room.objects.none(), required=False,
-                                           widget=forms.SelectMultiple(attrs={"data-searchable": "1"}),
-                                           help_text=_("They are under repair while the works run."))
+    rooms = MultiPickerField("officespace.building_room", MANAGE, label=_("Affected rooms"), required=False,
+                             help_text=_("They are under repair while the works run."))
     attachment = forms.FileField(label=_("Photo or document"), required=False,
                                  help_text=_("Optional: a photo of the damage, an assessment report."))
 
     def __init__(self, *args, user=None, building: Building | None = None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["building"].limit_to(user)
-        buildings = self.fields["building"].queryset
-        rooms = Room.objects.filter(retired=False).select_related("floor")
-        chosen = building or self._chosen_building(buildings)
+        self.fields["rooms"].limit_to(user)
+        chosen = building or self._chosen_building(self.fields["building"].queryset)
+        rooms = self.fields["rooms"].queryset
         self.fields["rooms"].queryset = rooms.filter(building=chosen) if chosen else rooms.none()
-        self.fields["rooms"].label_from_instance = _room_label
 
     def _chosen_building(self, buildings) -> Building | None:
         pk = self.data.get("building") or self.initial.get("building")
@@ -79,11 +73,12 @@ class RepairRequestForm(PortalForm):
 
 
 class RepairEditForm(RepairRequestForm):
-    """The request form without its building: a request stays on the building it was raised for."""
+    """The request form with its building fixed (a request stays on the building it was raised for): kept
+    as a hidden, disabled field only so that the rooms picker searches that building's rooms."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.fields["building"]
+    def __init__(self, *args, building: Building, **kwargs):
+        super().__init__(*args, building=building, **kwargs)
+        self.fields["building"] = forms.IntegerField(widget=forms.HiddenInput, disabled=True, initial=building.pk)
 
     def changed_request_values(self) -> dict:
         values = self.request_values()

@@ -100,6 +100,26 @@ def test_create_form_picks_the_building_by_search_within_the_users_reach(as_user
     assert "超出您的数据范围" in response.content.decode()
 
 
+def test_affected_rooms_are_searched_among_the_chosen_buildings_rooms(as_user, w):
+    def picked(client, **params) -> list[str]:
+        response = client.get(reverse("manage:picker", args=["officespace.building_room"]),
+                              {"perm": "officespace.manage", **params})
+        return [row["text"] for row in response.json()["results"]]
+
+    client = as_user("fin_admin")
+    assert picked(client, building=w.building.pk, q="30") == ["3F · 301", "3F · 302"]
+    assert picked(client, building=w.old_building.pk, q="30") == []  # 附楼 has no rooms yet
+    assert picked(client, q="30") == []  # no building chosen: nothing to pick from
+    body = client.get(reverse("manage:officespace:repair_create")).content.decode()
+    rooms = body[body.index('name="rooms"'):].split("</select>")[0]
+    assert 'data-forward="building"' in rooms
+    draft = repairs.create_request(w.fin_admin, **request_fields(w.building))
+    edit = client.get(reverse("manage:officespace:repair_edit", args=[draft.pk]))
+    body = edit.content.decode()  # the building is fixed, but still forwarded to the rooms picker
+    assert f'type="hidden" name="building" value="{w.building.pk}"' in body
+    assert picked(as_user("jj_admin"), building=w.building.pk, q="30") == []  # out of reach
+
+
 def test_detail_shows_only_the_viewers_actions(as_user, w):
     request = submitted(w)
     url = reverse("manage:officespace:repair", args=[request.pk])
