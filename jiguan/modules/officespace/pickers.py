@@ -3,8 +3,13 @@ otherwise list hundreds of thousands of rooms. The portal's picker endpoint scop
 
 from jiguan.portals.manage.pickers import Picker, register_picker
 
-from .models import Building, Room
+from .models import Building, Compound, Room
 
+register_picker("officespace.compound", Picker(
+    lambda: Compound.objects.select_related("region"),
+    ("name", "address"),
+    lambda compound: f"{compound.name}（{compound.region.name}）",
+))
 register_picker("officespace.building", Picker(
     lambda: Building.objects.filter(state="in_use").select_related("compound"),
     ("name", "compound__name", "address"),

@@ -6,15 +6,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jiguan.core.scoping import scoped
 from jiguan.portals.manage.forms import PortalForm, RankField
-from jiguan.portals.manage.pickers import OUT_OF_SCOPE, MultiPickerField, PickerField, RegionField
+from jiguan.portals.manage.pickers import MultiPickerField, PickerField, RegionField
 
 from .. import pickers  # noqa: F401  (registers the ledger's picker kinds before the fields below)
 from ..models import (
     AREA,
     FORBIDDEN_STATES,
-    Compound,
     RecoveryReason,
     RoomCategory,
     RoomState,
@@ -29,14 +27,6 @@ def area_field(label, **kwargs) -> forms.DecimalField:
     return forms.DecimalField(label=label, min_value=0, **AREA_DIGITS, **kwargs)
 
 
-class ScopedChoiceField(forms.ModelChoiceField):
-    """A choice among the ledger rows the user may manage; anything else is refused as out of reach."""
-
-    default_error_messages = {
-        "invalid_choice": OUT_OF_SCOPE,
-    }
-
-
 class CompoundForm(PortalForm):
     service_names = {"region": "region_code"}
     unit = PickerField("unit", MANAGE, label=_("Managing unit"))
@@ -47,7 +37,7 @@ class CompoundForm(PortalForm):
 
 
 class BuildingForm(PortalForm):
-    compound = ScopedChoiceField(label=_("Compound"), queryset=Compound.objects.none())
+    compound = PickerField("officespace.compound", MANAGE, label=_("Compound"))
     name = forms.CharField(label=_("Name"), max_length=100)
     address = forms.CharField(label=_("Address"), max_length=200, required=False,
                               help_text=_("Leave empty when it is the compound's address."))
@@ -59,7 +49,7 @@ class BuildingForm(PortalForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        self.fields["compound"].queryset = scoped(Compound.objects.all(), user, MANAGE)
+        self.fields["compound"].limit_to(user)
 
 
 class RoomForm(PortalForm):

@@ -215,6 +215,27 @@ def test_create_building_with_bad_input_shows_the_error_and_creates_nothing(logi
     assert 'is-invalid' in response.content.decode()
 
 
+def test_the_building_form_picks_its_compound_by_search_within_reach(login, ledger):
+    compound = ledger["building"].compound
+    client = login("nc_admin")
+    body = client.get(url("building_create")).content.decode()
+    select = body[body.index('name="compound"'):].split("</select>")[0]
+    assert "data-picker" in select and compound.name not in select  # searched for, not listed
+    body = client.get(url("building_create"), {"compound": compound.pk}).content.decode()
+    assert compound.name in body[body.index('name="compound"'):].split("</select>")[0]  # from "Add building"
+    found = client.get(reverse("manage:picker", args=["officespace.compound"]),
+                       {"perm": "officespace.manage", "q": "行政中心"}).json()["results"]
+    assert [row["text"] for row in found] == [f"{compound.name}（南昌市）"]
+    jj_compound = ledger["jj_room"].building.compound
+    before = Building.objects.count()
+    response = client.post(url("building_create"), {
+        "compound": jj_compound.pk, "name": "2号楼", "year_built": 2012, "floors_above": 4, "floors_below": 0,
+        "gross_area": "3000", "structure": "frame",
+    })
+    assert response.status_code == 200 and Building.objects.count() == before
+    assert "超出您的数据范围" in response.content.decode()
+
+
 def test_create_building_and_room(login, ledger):
     compound = ledger["building"].compound
     response = login("nc_admin").post(url("building_create"), {
