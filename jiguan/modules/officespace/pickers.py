@@ -27,7 +27,9 @@ def building_room_label(room: Room) -> str:
     return f"{room.floor} · {room.number}" + (f"（{room.subtype}）" if room.subtype else "")
 
 
-register_picker("officespace.building_room", Picker(  # the rooms of the building chosen in the same form
+# The rooms of the building chosen in the same form, whichever unit uses them: reached through the building.
+register_picker("officespace.building_room", Picker(
     lambda: Room.objects.filter(retired=False).select_related("floor"),
     ("number", "subtype"), building_room_label, forward=("building",), forward_required=True,
+    reached_through="building",
 ))

@@ -39,6 +39,15 @@ class Picker:
     label: Callable[[object], str]
     forward: tuple[str, ...] = ()  # other form fields narrowing the choice, as ORM lookups "<field>_id"
     forward_required: bool = False  # nothing to choose until those fields are filled (a building's rooms)
+    reached_through: str = ""  # a relation whose scope decides instead of the row's own (a building's rooms)
+
+    def reachable(self, user, permission: str) -> QuerySet:
+        """The rows ``user`` reaches through ``permission``: by their own scope, or by ``reached_through``'s."""
+        rows = self.queryset()
+        if not self.reached_through:
+            return scoped(rows, user, permission)
+        related = rows.model._meta.get_field(self.reached_through).related_model
+        return rows.filter(**{f"{self.reached_through}__in": scoped(related.objects.all(), user, permission)})
 
 
 def _unit_label(unit: OrgUnit) -> str:
@@ -120,7 +129,7 @@ class PickerMixin:
 
     def limit_to(self, user) -> None:
         """Only what ``user`` reaches through the permission can be chosen (call from the form's __init__)."""
-        self.queryset = scoped(self.picker.queryset(), user, self.permission)
+        self.queryset = self.picker.reachable(user, self.permission)
 
     def label_from_instance(self, obj) -> str:
         return self.picker.label(obj)
@@ -155,7 +164,7 @@ def picker_search(request, kind: str):
     permission = request.GET.get("perm", "")
     if picker is None or permission not in registry.permissions():
         raise Http404
-    queryset = scoped(picker.queryset(), request.user, permission)
+    queryset = picker.reachable(request.user, permission)
     for name in picker.forward:
         value = request.GET.get(name, "")
         if value.isdigit():

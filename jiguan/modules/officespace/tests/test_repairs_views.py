@@ -2,6 +2,7 @@
 shown only to those allowed, the refusals rendered on the page, the Excel export, and the staff's phone
 page to report a repair and follow it."""
 
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
@@ -11,7 +12,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from jiguan.core.models import Attachment
-from jiguan.modules.officespace.models import RepairReport, RepairRequest, RepairState, ReportState
+from jiguan.modules.officespace.models import RepairReport, RepairRequest, RepairState, ReportState, Room
 from jiguan.modules.officespace.services import repairs
 
 from .test_repairs_services import repair_world, request_fields, submitted
@@ -106,8 +107,10 @@ def test_affected_rooms_are_searched_among_the_chosen_buildings_rooms(as_user, w
                               {"perm": "officespace.manage", **params})
         return [row["text"] for row in response.json()["results"]]
 
+    tenant = Room.objects.create(floor=w.floors[3], unit=w.nc_bureau, number="303", category="office",
+                                 usable_area=Decimal("20"))  # used by another unit, in the finance bureau's building
     client = as_user("fin_admin")
-    assert picked(client, building=w.building.pk, q="30") == ["3F · 301", "3F · 302"]
+    assert picked(client, building=w.building.pk, q="30") == ["3F · 301", "3F · 302", f"3F · {tenant.number}"]
     assert picked(client, building=w.old_building.pk, q="30") == []  # 附楼 has no rooms yet
     assert picked(client, q="30") == []  # no building chosen: nothing to pick from
     body = client.get(reverse("manage:officespace:repair_create")).content.decode()
@@ -117,6 +120,9 @@ def test_affected_rooms_are_searched_among_the_chosen_buildings_rooms(as_user, w
     edit = client.get(reverse("manage:officespace:repair_edit", args=[draft.pk]))
     body = edit.content.decode()  # the building is fixed, but still forwarded to the rooms picker
     assert f'type="hidden" name="building" value="{w.building.pk}"' in body
+    data = {**request_fields(w.building), "building": w.building.pk, "rooms": [tenant.pk]}
+    assert client.post(reverse("manage:officespace:repair_create"), data).status_code == 302
+    assert list(RepairRequest.objects.latest("pk").rooms.all()) == [tenant]
     assert picked(as_user("jj_admin"), building=w.building.pk, q="30") == []  # out of reach
 
 
