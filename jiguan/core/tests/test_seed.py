@@ -272,13 +272,3 @@ def test_settled_inboxes_keep_only_the_newest_notifications_unread():
     read = Notification.objects.filter(recipient=busy, read_at__isnull=False)
     assert read.count() == 5 and all(note.read_at == note.created_at for note in read)
     assert Notification.objects.filter(recipient=quiet, read_at__isnull=True).count() == 3
-
-
-@pytest.mark.django_db
-def test_no_demo_inbox_is_left_with_more_than_a_screen_of_unread_notifications(seeded):
-    from django.db.models import Count, Q
-
-    from jiguan.core.demo.activity import INBOX_UNREAD
-
-    unread = Account.objects.annotate(n=Count("notifications", filter=Q(notifications__read_at__isnull=True)))
-    assert 0 < max(unread.values_list("n", flat=True)) <= INBOX_UNREAD

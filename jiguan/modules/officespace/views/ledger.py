@@ -185,10 +185,14 @@ def compound_buildings(request, pk: int):
 
 
 def compound_in_view(user, pk: int) -> Compound:
-    """A compound in the user's ledger or holding rooms they see; anything else is 404."""
-    reachable = Compound.objects.filter(Q(pk__in=scoped(Compound.objects.all(), user, VIEW))
-                                        | Q(pk__in=visible_rooms(user).values("building__compound")))
-    return get_object_or_404(reachable, pk=pk)
+    return get_object_or_404(_in_view(Compound, user, "building__compound"), pk=pk)
+
+
+def _in_view(model, user, from_room: str) -> QuerySet:
+    """Compounds or buildings in the user's ledger or holding rooms they see (``from_room``: the room's path
+    to them); anything else is out of view, answered 404."""
+    return model.objects.filter(Q(pk__in=scoped(model.objects.all(), user, VIEW))
+                                | Q(pk__in=visible_rooms(user).values(from_room)))
 
 
 @require_GET
@@ -208,10 +212,7 @@ def building_rooms(request, pk: int):
 
 
 def building_in_view(user, pk: int) -> Building:
-    """A building in the user's ledger or holding rooms they see; anything else is 404."""
-    reachable = Building.objects.filter(Q(pk__in=scoped(Building.objects.all(), user, VIEW))
-                                        | Q(pk__in=visible_rooms(user).values("building")))
-    return get_object_or_404(reachable.select_related("compound"), pk=pk)
+    return get_object_or_404(_in_view(Building, user, "building").select_related("compound"), pk=pk)
 
 
 # --- Keeping the ledger ---------------------------------------------------------------------------
