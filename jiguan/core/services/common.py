@@ -75,9 +75,10 @@ def path_prefixes(path: str) -> list[str]:
 def role_holders(path: str, roles: Iterable[Role], *, nearest: bool = False) -> list[Account]:
     """Active accounts holding one of ``roles`` through a grant that reaches ``path``.
 
-    ``nearest`` keeps only those whose reaching grant is the narrowest found (the unit's own handlers
-    rather than everyone up to the province). The query narrows candidates by anchor (indexed);
-    ``Grant.covers_path`` makes the exact call, the same one every write check uses.
+    ``nearest`` keeps only those whose reaching grant is the narrowest found: the unit's own handlers rather
+    than everyone up to the province; failing those, the bureau of the city before the province's. The query
+    narrows candidates by anchor (indexed); ``Grant.covers_path`` makes the exact call, the same one every
+    write check uses.
     """
     role_ids = [role.pk for role in roles]
     if not role_ids:
@@ -94,11 +95,19 @@ def role_holders(path: str, roles: Iterable[Role], *, nearest: bool = False) -> 
         )
         .select_related("account", "role", "unit__region", "unit__unit")
     )
-    reaching = [a for a in candidates if a.grant().covers_path(path)]
+    reaching = [(a, a.grant()) for a in candidates]
+    reaching = [(a, grant) for a, grant in reaching if grant.covers_path(path)]
     if nearest and reaching:
-        narrowest = min(SCOPE_BREADTH[a.role.scope] for a in reaching)
-        reaching = [a for a in reaching if SCOPE_BREADTH[a.role.scope] == narrowest]
-    return list({a.account_id: a.account for a in reaching}.values())
+        narrowest = min(_breadth(grant) for _a, grant in reaching)
+        reaching = [(a, grant) for a, grant in reaching if _breadth(grant) == narrowest]
+    return list({a.account_id: a.account for a, _grant in reaching}.values())
+
+
+def _breadth(grant) -> tuple[int, int]:
+    """How wide a grant reaches, for ordering: by its kind of scope, then (within one kind) the deeper its
+    anchor in the region or org tree, the narrower."""
+    anchor = {Scope.REGION: grant.region_key, Scope.UNIT_TREE: grant.unit_path, Scope.UNIT: grant.unit_path}
+    return SCOPE_BREADTH[grant.scope], -len(anchor.get(grant.scope, ""))
 
 
 def permission_holders(path: str, permission: str, *, nearest: bool = False) -> list[Account]:

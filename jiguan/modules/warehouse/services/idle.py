@@ -37,6 +37,7 @@ ROOM_KEY = "officespace.room:%d"
 # Stored data, not interface text: the row names the room's contents as the unit's asset ledger would.
 ROOM_ITEMS_NAME = "{building} {room} 室内办公家具及设备"
 REMIND_EVERY_DAYS = 30
+REMINDER_UNITS_LISTED = 10  # a summary names this many units, those with the most due assets first
 SETTLED_INTAKE_STATES = (IntakeState.REJECTED, IntakeState.WITHDRAWN)
 
 IDLE_MACHINE = StateMachine("state", {
@@ -252,14 +253,42 @@ def run_idle_reminders(today: date | None = None) -> dict:
         # Claimed row by row with a conditional update: two runs at once remind once.
         if IdleAsset.objects.filter(not_lately, pk=idle.pk).update(reminded_on=today):
             by_unit[idle.unit].append(idle)
-    for unit, rows in by_unit.items():
-        _remind(unit, rows)
+    _remind(by_unit)
     return {"synced": synced, "reminded": sum(len(rows) for rows in by_unit.values())}
 
 
-def _remind(unit, rows: list[IdleAsset]) -> None:
-    names = "、".join(row.name for row in rows[:5]) + ("…" if len(rows) > 5 else "")
-    notify.send(permission_holders(unit.org_path, OFFER, nearest=True),
-                _("%(count)d assets of %(unit)s have been idle for %(months)d months or more: offer them to the pool")
-                % {"count": len(rows), "unit": unit.name, "months": IDLE_MONTHS},
-                body=names, link=notify.link_to("manage:warehouse:idle_assets"), category="warehouse")
+def _remind(by_unit: dict) -> None:
+    """Each unit's nearest OFFER holders hear of its due assets. A holder who answers for several units (a
+    bureau standing in for units without an asset manager of their own) gets one summary of them all, not
+    a message per unit: a province's first run would otherwise fill the bureau's inbox with hundreds."""
+    units_of = defaultdict(list)
+    for unit in by_unit:
+        for account in permission_holders(unit.org_path, OFFER, nearest=True):
+            units_of[account].append(unit)
+    audiences = defaultdict(list)  # the same units, the same message
+    for account, units in units_of.items():
+        audiences[tuple(units)].append(account)
+    link = notify.link_to("manage:warehouse:idle_assets")
+    link = f"{link}?due=1" if link else ""
+    for units, accounts in audiences.items():
+        title, body = _reminder(units, by_unit)
+        notify.send(accounts, title, body=body, link=link, category="warehouse")
+
+
+
+def _reminder(units: tuple, by_unit: dict) -> tuple[str, str]:
+    """The title and body telling of the due assets of ``units``."""
+    if len(units) == 1:
+        rows = by_unit[units[0]]
+        names = "、".join(row.name for row in rows[:5]) + ("…" if len(rows) > 5 else "")
+        return (_("%(count)d assets of %(unit)s have been idle for %(months)d months or more: offer them to the pool")
+                % {"count": len(rows), "unit": units[0].name, "months": IDLE_MONTHS}), names
+    most = sorted(units, key=lambda unit: (-len(by_unit[unit]), unit.org_path))
+    listed = "、".join(_("%(unit)s: %(count)d due") % {"unit": unit.name, "count": len(by_unit[unit])}
+                      for unit in most[:REMINDER_UNITS_LISTED])
+    if len(most) > REMINDER_UNITS_LISTED:
+        listed += "…"
+    title = (_("%(count)d assets of %(units)d units have been idle for %(months)d months or more: see that they "
+               "are offered to the pool")
+             % {"count": sum(len(by_unit[unit]) for unit in units), "units": len(units), "months": IDLE_MONTHS})
+    return title, listed

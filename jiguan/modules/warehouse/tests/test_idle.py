@@ -9,12 +9,13 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jiguan.core.errors import StateError, ValidationFailed
 from jiguan.core.models import Notification
 from jiguan.core.services.inputs import add_months
 from jiguan.core.statemachine import timeline
+from jiguan.core.testing import make_unit
 from jiguan.modules.warehouse.models import IdleAsset, IntakeRequest
 from jiguan.modules.warehouse.services import idle as services
 
@@ -205,12 +206,48 @@ def test_each_due_asset_is_reminded_once_every_thirty_days(w):
     assert services.run_idle_reminders(today) == {"synced": 1, "reminded": 4}
     finance = Notification.objects.get(recipient=w.finance_admin)
     assert "3" in finance.title and "会议桌" in finance.body and "新近闲置" not in finance.body
-    assert finance.link == "/manage/warehouse/idle/"
+    assert finance.link == "/manage/warehouse/idle/?due=1"
     assert Notification.objects.filter(recipient=w.education_admin).count() == 1
     assert not Notification.objects.filter(recipient=w.bureau_admin).exists()  # the units' own holders
     assert services.run_idle_reminders(today + timedelta(days=29))["reminded"] == 0
     assert services.run_idle_reminders(today + timedelta(days=30))["reminded"] == 4
     assert Notification.objects.filter(recipient=w.finance_admin).count() == 2
+
+
+def unmanaged_unit_idle(region: str, name: str, *assets: str) -> None:
+    """Due assets of a unit with no asset manager of its own: its bureau answers for it."""
+    unit = make_unit(region, name)
+    for asset in assets:
+        IdleAsset.objects.create(unit=unit, name=asset, idle_since=months_ago(7))
+
+
+def test_a_bureau_answering_for_several_units_gets_one_summary(w):
+    unmanaged_unit_idle("360000", "江西省水利厅", "会议桌", "文件柜", "投影仪")
+    unmanaged_unit_idle("360000", "江西省审计厅", "空调")
+    unmanaged_unit_idle("360100", "南昌市水务局", "打印机")
+    declared(w, name="书柜")  # the finance department's own manager hears of it alone
+    with translation.override("zh-hans"):
+        assert services.run_idle_reminders()["reminded"] == 6
+    for keeper in (w.bureau_admin, w.cleared):
+        [summary] = Notification.objects.filter(recipient=keeper)
+        assert summary.title == "2 个单位共 4 项资产已闲置满 6 个月，请督促交公物仓"
+        assert summary.body == "江西省水利厅 3 项、江西省审计厅 1 项"
+        assert summary.link == "/manage/warehouse/idle/?due=1"
+    [city] = Notification.objects.filter(recipient=w.city_admin)
+    assert city.title == "南昌市水务局有 1 项资产已闲置满 6 个月，请交公物仓" and city.body == "打印机"
+    [finance] = Notification.objects.filter(recipient=w.finance_admin)
+    assert finance.title.startswith("江西省财政厅有 1 项") and finance.body == "书柜"
+
+
+def test_a_long_summary_names_the_units_with_most_due_first(w):
+    unmanaged_unit_idle("360000", "江西省水利厅", "会议桌")
+    unmanaged_unit_idle("360000", "江西省审计厅", "空调", "打印机")
+    unmanaged_unit_idle("360000", "江西省统计局", "沙发")
+    with translation.override("zh-hans"), mock.patch.object(services, "REMINDER_UNITS_LISTED", 2):
+        services.run_idle_reminders()
+    summary = Notification.objects.get(recipient=w.bureau_admin)
+    assert summary.title.startswith("3 个单位共 4 项")
+    assert summary.body == "江西省审计厅 2 项、江西省水利厅 1 项…"
 
 
 def test_settled_assets_are_not_reminded(w):
