@@ -188,6 +188,10 @@ MEDIA_URL = "/media/"
 
 # The data center's analytical store: published dataset versions as Parquet files, read with DuckDB.
 DATAHUB_ROOT = Path(os.environ.get("JIGUAN_DATAHUB_ROOT", VAR_DIR / "datahub"))
+# The demo's stand-ins for the business systems its pull sources read (SQLite files written by the seed);
+# a test run keeps its own apart from the project's var/.
+DATAHUB_DEMO_SOURCES = Path(os.environ.get("JIGUAN_DEMO_SOURCES", (
+    Path(tempfile.gettempdir()) / f"jiguan-test-{os.getpid()}-sources" if TESTING else VAR_DIR / "demo-sources")))
 DATAHUB_THREADS = int(os.environ.get("JIGUAN_DATAHUB_THREADS", "2"))
 DATAHUB_MEMORY = os.environ.get("JIGUAN_DATAHUB_MEMORY", "1GB")
 # Reporting packages between installations: this installation's id and its Ed25519 signing key, either a

@@ -10,6 +10,7 @@ import random
 from jiguan.core.models import Account, OrgUnit
 
 from ..services import catalog
+from .systems import database_url
 
 ADMIN = "jx_admin"
 HR_OWNER = "中共江西省委组织部"
@@ -62,12 +63,12 @@ def _sources(admin, bureau: OrgUnit) -> dict:
     plans = [
         dict(code="hr_system", name="人事管理系统", kind="system", channel="pull", unit_id=hr_owner.pk,
              contact_name="刘建华", contact_phone="0791-86212345", frequency="daily",
-             pull_url="postgresql://jiguan_reader:Hr2026read@10.36.8.21:5432/hrms",
+             pull_url=database_url("hr_system"),
              pull_query="SELECT xm AS name, sfzh AS id_number, xb AS gender, zj AS rank, dwdm AS unit_credit_code, "
                         "sjhm AS phone, cjgzsj AS entry_date FROM v_ry_jbxx WHERE zt = '在职'"),
         dict(code="asset_system", name="资产管理系统", kind="system", channel="pull", unit_id=bureau.pk,
              contact_name="陈晓梅", contact_phone="0791-88915678", frequency="weekly",
-             pull_url="postgresql://asset_ro:Zc2026ro@10.36.8.35:5432/assets",
+             pull_url=database_url("asset_system"),
              pull_query="SELECT kpbh AS card_no, fwmc AS building, jzmj AS building_area, symj AS usable_area, "
                         "zmjz AS book_value, qdrq AS acquired_on, dwdm AS unit_credit_code FROM zc_fwkp"),
         dict(code="city_reports", name="各设区市上报", kind="region", channel="api", unit_id=bureau.pk,

@@ -40,8 +40,8 @@ def seed_demo(scale: str, rng: random.Random) -> str:
         if dataset is None or not dataset.fields.exists():
             skipped.append(code)
             continue
-        people = _sample_of_people(rng, ROWS.get(scale, ROWS["demo"]))
-        run = _ingest(admin, dataset, _rows(dataset, people, rng, bad_share=BAD_SHARE))
+        people = sample_of_people(rng, ROWS.get(scale, ROWS["demo"]))
+        run = _ingest(admin, dataset, rows_for(dataset, people, rng, bad_share=BAD_SHARE))
         done.append(f"{dataset.name} {run.rows_out} 行（拒收 {run.rows_rejected} 行）")
     if done:
         persons = Dataset.objects.filter(code="persons").first() or Dataset.objects.filter(code="asset_cards").first()
@@ -51,7 +51,7 @@ def seed_demo(scale: str, rng: random.Random) -> str:
     return summary + (f"；跳过（目录中没有）：{'、'.join(skipped)}" if skipped else "")
 
 
-def _sample_of_people(rng: random.Random, count: int) -> list[Person]:
+def sample_of_people(rng: random.Random, count: int) -> list[Person]:
     """The same people on every machine: drawn with the seed's generator, not the database's random order."""
     active = list(Person.objects.filter(status=PersonStatus.ACTIVE).order_by("pk").values_list("pk", flat=True))
     chosen = rng.sample(active, min(count, len(active)))
@@ -69,7 +69,7 @@ def _ingest(user, dataset: Dataset, rows: list[list[str]], **kwargs):
 def _aborted(admin, dataset: Dataset, rng: random.Random) -> None:
     """A city's file where most ID numbers lost their check digit: over any dirty-data limit."""
     people = list(Person.objects.filter(status=PersonStatus.ACTIVE).select_related("unit", "rank")[:30])
-    _ingest(admin, dataset, _rows(dataset, people, rng, bad_share=1.0))
+    _ingest(admin, dataset, rows_for(dataset, people, rng, bad_share=1.0))
 
 
 def _held(dataset: Dataset, rng: random.Random) -> None:
@@ -80,7 +80,7 @@ def _held(dataset: Dataset, rng: random.Random) -> None:
     people = list(Person.objects.filter(unit=account.unit.agency, status=PersonStatus.ACTIVE)
                   .select_related("unit", "rank")[:40])
     if people:
-        _ingest(account, dataset, _rows(dataset, people, rng, bad_share=0.05), hold=True)
+        _ingest(account, dataset, rows_for(dataset, people, rng, bad_share=0.05), hold=True)
 
 
 def _csv(dataset: Dataset, rows: list[list[str]]) -> SimpleUploadedFile:
@@ -91,7 +91,7 @@ def _csv(dataset: Dataset, rows: list[list[str]]) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"{dataset.name}-{date.today():%Y%m%d}.csv", buffer.getvalue().encode())
 
 
-def _rows(dataset: Dataset, people: list[Person], rng: random.Random, *, bad_share: float) -> list[list[str]]:
+def rows_for(dataset: Dataset, people: list[Person], rng: random.Random, *, bad_share: float) -> list[list[str]]:
     fields = list(dataset.fields.order_by("position"))
     rows = []
     for serial, person in enumerate(people, start=1):

@@ -15,6 +15,7 @@ from jiguan.core.errors import StateError, ValidationFailed
 from jiguan.core.models import AccessLog, Dictionary, OrgUnit, Person, TimelineEntry
 from jiguan.core.testing import make_account, make_person, make_unit
 from jiguan.datahub import store
+from jiguan.datahub.demo.systems import database_url
 from jiguan.datahub.models import Dataset, DatasetField, Lineage, Source
 from jiguan.datahub.services import catalog
 
@@ -462,4 +463,36 @@ def test_the_demo_seeds_sources_datasets_and_lineage(w):
     assert Dataset.objects.filter(storage="model").exists()
     graph = catalog.lineage_graph(w.jx_admin)
     assert ("officespace.rooms", "office_resources") in {(e["origin"], e["target"]) for e in graph["edges"]}
-    assert catalog.mask_url(Source.objects.get(code="hr_system").pull_url).endswith("@10.36.8.21:5432/hrms")
+    assert Source.objects.get(code="hr_system").pull_url == database_url("hr_system")  # the demo's HR system
+
+
+def test_the_demo_pull_sources_read_their_systems_and_are_not_due_again(w, settings, tmp_path,
+                                                                          django_capture_on_commit_callbacks):
+    import random
+    import sqlite3
+
+    from jiguan.core.models import Account, Person
+    from jiguan.core.testing import make_person
+    from jiguan.datahub.demo import catalog as catalog_demo
+    from jiguan.datahub.demo import systems
+    from jiguan.datahub.models import Run
+    from jiguan.datahub.services import runs
+
+    settings.DATAHUB_DEMO_SOURCES = tmp_path / "systems"
+    Account.objects.filter(pk=w.jx_admin.pk).update(username="jx_admin")
+    for n in range(40):
+        make_person(w.finance if n % 2 else w.jiujiang, name=f"职工{n}号", gender="F" if n % 3 else "M")
+    with django_capture_on_commit_callbacks(execute=True):
+        catalog_demo.seed_demo("demo", random.Random(7))
+        summary = systems.seed_demo("demo", random.Random(7))
+    with sqlite3.connect(tmp_path / "systems" / "hrms.sqlite3") as hr:
+        serving = hr.execute("SELECT count(*) FROM v_ry_jbxx WHERE zt = '在职'").fetchone()[0]
+        genders = {row[0] for row in hr.execute("SELECT DISTINCT xb FROM v_ry_jbxx")}
+    people = Person.objects.count()  # the 40 and the accounts' own: fewer than the sample's size
+    assert 0 < serving < people and genders <= {"1", "2"}  # who has left is not pulled
+    pulled = {run.dataset.code: run for run in Run.objects.filter(channel="pull").select_related("dataset")}
+    assert set(pulled) == {"hr_persons_raw", "persons", "asset_cards_raw", "asset_cards"}
+    assert {run.state for run in pulled.values()} == {"published"}
+    assert pulled["hr_persons_raw"].rows_in == serving and pulled["asset_cards"].rows_in == people
+    assert "人事管理系统 → 人员基础信息：入库" in summary
+    assert runs.pull_due() == 0  # the worker's first round pulls nothing again (and reaches no network)
