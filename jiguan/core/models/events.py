@@ -5,6 +5,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..scoping import ScopeSpec
@@ -19,6 +20,10 @@ class EventStatus(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
     REJECTED = "rejected", _("Rejected")
+
+
+# Waiting for someone to act (a resolved event waits only for its reporter's confirmation).
+OPEN_EVENT_STATES = (EventStatus.NEW, EventStatus.DISPATCHED, EventStatus.IN_PROGRESS)
 
 
 class Priority(models.TextChoices):
@@ -77,6 +82,11 @@ class Event(TrackedModel):
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="event_rating_1_to_5"
             ),
         ]
+
+    @property
+    def past_deadline(self) -> bool:
+        """Still open after its SLA deadline."""
+        return bool(self.due_at and self.status in OPEN_EVENT_STATES and self.due_at < timezone.now())
 
     def __str__(self) -> str:
         return self.title

@@ -17,7 +17,7 @@ from django.utils.translation import pgettext_lazy
 from .. import audit, notify
 from ..errors import NotAllowed, StateError
 from ..models import Event, OrgUnit, TimelineEntry
-from ..models.events import EventStatus, Priority
+from ..models.events import OPEN_EVENT_STATES, EventStatus, Priority
 from ..registry import registry
 from ..scoping import scoped
 from ..statemachine import StateMachine, record
@@ -55,7 +55,7 @@ ACTION_LABELS = {
     "settle": pgettext_lazy("event action", "Resolved by the system: the cause has cleared"),
 }
 REPORTER_ACTIONS = {"close", "reopen"}
-OPEN_STATES = (S.NEW, S.DISPATCHED, S.IN_PROGRESS)
+OPEN_STATES = OPEN_EVENT_STATES
 FINISHED_STATES = (S.CLOSED, S.REJECTED)
 ANNOUNCED_TITLES = 10  # event titles listed in a notification announcing many
 

@@ -1,7 +1,10 @@
 """Approvals and events through the portal: the inbox, decisions, the event center and its actions."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from jiguan.core.models import ApprovalRequest, Event, Role
 from jiguan.core.registry import ApprovalType, ModuleSpec, registry
@@ -139,3 +142,13 @@ def test_event_outside_the_scope_is_404(login, org):
 def test_home_counts_and_todos(login, event, application):
     html = login("unit_admin").get(reverse("manage:home")).content.decode()
     assert "三楼空调故障" in html and "借用小会议室申请" in html
+
+
+def test_home_marks_the_to_dos_past_their_deadline(login, event, people):
+    late = events.report_event(people["staff"], type="core.general", title="会议室投影仪损坏")
+    Event.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(days=3))
+    Event.objects.filter(pk=event.pk).update(due_at=timezone.now() + timedelta(days=3))
+    html = login("unit_admin").get(reverse("manage:home"), headers=ZH).content.decode()
+    rows = {title: html[html.index(title):][:600] for title in ("会议室投影仪损坏", "三楼空调故障")}
+    assert "已超期" in rows["会议室投影仪损坏"] and "已超期" not in rows["三楼空调故障"]
+    assert f'{reverse("manage:events")}?open=1' in html  # the rest of them, a click away

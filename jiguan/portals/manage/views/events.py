@@ -73,7 +73,7 @@ EVENT_LIST = ListSpec(
 def event_list(request):
     queryset = Event.objects.select_related("unit", "assignee_unit").annotate(priority_rank=PRIORITY_RANK)
     return EVENT_LIST.bind(request, scoped(queryset, request.user, VIEW_EVENTS)).response(
-        "manage/events/list.html", "manage/events/_table.html", {"now": timezone.now(), "open_states": events.OPEN_STATES}
+        "manage/events/list.html", "manage/events/_table.html"
     )
 
 
@@ -129,7 +129,6 @@ def _event_page(request, event: Event, failed: tuple[str, PortalForm] | None = N
     return render(request, "manage/events/detail.html", {
         "event": event,
         "type_label": event_type_label(event.type),
-        "overdue": bool(event.due_at and event.status in events.OPEN_STATES and event.due_at < timezone.now()),
         "timeline": entries,
         "actions": [(name, labels[name], ACTIONS[name].style, forms[name]) for name in allowed],
     }, status=status)

@@ -11,14 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from jiguan.core.models import Event, OrgUnit, Person
-from jiguan.core.models.events import EventStatus
+from jiguan.core.models.events import OPEN_EVENT_STATES, EventStatus
 from jiguan.core.models.org import PersonStatus, UnitKind
 from jiguan.core.scoping import has_permission, scoped
 from jiguan.core.services import approvals, notices
 
 from ..access import manage_view
 
-OPEN_EVENT_STATES = (EventStatus.NEW, EventStatus.DISPATCHED, EventStatus.IN_PROGRESS)
 TODO_ROWS = 6
 
 
