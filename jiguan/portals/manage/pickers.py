@@ -95,6 +95,7 @@ class RemotePicker(forms.Select):
 
     def __init__(self, kind: str, permission: str, attrs=None):
         super().__init__(attrs)
+        self.attrs.setdefault("placeholder", _("Type to search"))
         self.kind, self.permission = kind, permission
 
     def get_context(self, name, value, attrs):

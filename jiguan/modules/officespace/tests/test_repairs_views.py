@@ -94,6 +94,7 @@ def test_create_form_picks_the_building_by_search_within_the_users_reach(as_user
     client = as_user("fin_admin")
     select = building_select(client.get(url))
     assert "data-picker" in select and "主楼" not in select  # searched for, not listed
+    assert 'placeholder="输入关键字搜索"' in select
     assert "主楼" in building_select(client.get(url, {"building": w.building.pk}))  # the chosen one is shown
     client = as_user("jj_admin")  # 九江: the finance bureau's building in 南昌 is out of reach
     response = client.post(url, {**request_fields(w.building), "building": w.building.pk})

@@ -168,6 +168,7 @@ def test_the_unit_filter_searches_the_server_and_narrows_only_within_scope(login
     select = page[page.rindex("<select", 0, page.index('name="unit"')):]
     select = select[:select.index("</select>")]
     assert "data-picker" in select and "南昌市财政局" not in select  # no list of every unit
+    assert 'class="form-select"' in select and 'placeholder="全部"' in select  # like the bar's other filters
     rows = workbook_rows(client.get(url("ledger"), {"unit": ledger["finance"].pk, "export": "xlsx"}))
     assert [row[3] for row in rows[1:]] == ["301"]
     chosen = client.get(url("ledger"), {"unit": ledger["finance"].pk}).content.decode()
