@@ -1,5 +1,6 @@
 """Chinese first: every message marked for translation in code and templates has a zh-Hans translation."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -7,9 +8,8 @@ from django.utils import translation
 from django.utils.translation import trans_real
 
 ROOT = Path(__file__).resolve().parents[2]
-PY_CALL = re.compile(
-    r"""\b(?:_|gettext|gettext_lazy|gettext_noop|pgettext_lazy|pgettext)\(\s*(?:"([^"]*)",\s*)?"((?:[^"\\]|\\.)+)"\s*[,)]"""
-)
+GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "gettext_noop"}
+PGETTEXT_CALLS = {"pgettext", "pgettext_lazy"}
 CONTEXT_SEPARATOR = "\x04"  # how gettext catalogues key a message with a context
 TPL_TRANS = re.compile(r"""\{%\s*(?:translate|trans)\s+"((?:[^"\\]|\\.)+)"(?:\s+[^%]*)?%\}""")
 TPL_BLOCK = re.compile(r"\{%\s*blocktrans(?:late)?\b([^%]*)%\}(.*?)\{%\s*endblocktrans(?:late)?\s*%\}", re.S)
@@ -34,12 +34,25 @@ def _block_msgid(options: str, body: str) -> str | None:
     return msgid
 
 
+def _python_messages(path: Path):
+    """The literal messages of gettext calls, read from the syntax tree: a message split over lines (implicit
+    concatenation) is one constant there, as it is for gettext."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        texts = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None for a in node.args]
+        if name in GETTEXT_CALLS and texts[:1] and texts[0]:
+            yield texts[0]
+        elif name in PGETTEXT_CALLS and len(texts) >= 2 and texts[0] and texts[1]:
+            yield f"{texts[0]}{CONTEXT_SEPARATOR}{texts[1]}"
+
+
 def marked_messages() -> dict[str, str]:
     found: dict[str, str] = {}
     for path in _sources("*.py"):
-        for context, msgid in PY_CALL.findall(path.read_text(encoding="utf-8")):
-            msgid = msgid.encode().decode("unicode_escape") if "\\" in msgid else msgid
-            found.setdefault(f"{context}{CONTEXT_SEPARATOR}{msgid}" if context else msgid, str(path))
+        for msgid in _python_messages(path):
+            found.setdefault(msgid, str(path))
     for path in _sources("*.html"):
         text = path.read_text(encoding="utf-8")
         for msgid in TPL_TRANS.findall(text):  # Django looks a literal "%" up doubled, as in blocks
