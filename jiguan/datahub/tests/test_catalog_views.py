@@ -127,3 +127,16 @@ def test_a_module_dataset_names_its_module_as_users_know_it(client, w):
     assert "办公用房模块" in page and "officespace 模块" not in page
     page = client.get(reverse("manage:datahub:dataset", args=["officespace.rooms"])).content.decode()
     assert "办公用房模块" in page
+
+
+def test_the_quality_trend_is_labelled_in_local_time(w, monkeypatch):
+    from datetime import UTC, datetime
+
+    from jiguan.datahub.services import quality
+    from jiguan.datahub.views import catalog as views
+
+    measured = {"completeness": 100.0, "validity": 90.0, "uniqueness": 100.0, "consistency": 100.0, "timeliness": 100}
+    monkeypatch.setattr(quality, "trend", lambda dataset: [{"at": datetime(2026, 11, 28, 6, 50, tzinfo=UTC), **measured}])
+    chart = views._trend_chart(w.persons)
+    assert chart["at"] == ["2026-11-28 14:50"]  # Beijing time, as every other time on the page
+    assert chart["series"][1] == {"name": "有效性", "data": [90.0]}

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -121,7 +122,7 @@ def _trend_chart(dataset: Dataset) -> dict:
     measures = (("completeness", _("Completeness")), ("validity", _("Validity")), ("uniqueness", _("Uniqueness")),
                 ("consistency", _("Consistency")), ("timeliness", _("Timeliness")))
     return {
-        "at": [point["at"].strftime("%Y-%m-%d %H:%M") for point in points],
+        "at": [timezone.localtime(point["at"]).strftime("%Y-%m-%d %H:%M") for point in points],
         "series": [{"name": str(label), "data": [point.get(key) for point in points]} for key, label in measures],
     }
 
