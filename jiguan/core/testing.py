@@ -101,3 +101,15 @@ def browser_sign_in(page, username: str, password: str = PASSWORD) -> None:
     page.fill("input[name=password]", password)
     page.locator("form button[type=submit]").first.click()
     page.wait_for_load_state("networkidle")
+
+
+def per_agency_figures(kpis, agencies) -> dict[str, dict]:
+    """Each KPI's figures for ``agencies`` from its ``per_agency`` form, asserted equal to computing each agency
+    in turn (the hourly pass takes the grouped form): ``{kpi code: {agency id: figure}}``."""
+    ids = [agency.pk for agency in agencies]
+    figures = {}
+    for kpi in kpis:
+        assert kpi.per_agency is not None, f"{kpi.code} has no per_agency form"
+        figures[kpi.code] = kpi.per_agency(ids)
+        assert figures[kpi.code] == {a.pk: kpi.compute(a.region_id, a.pk) for a in agencies}, kpi.code
+    return figures

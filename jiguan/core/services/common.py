@@ -9,7 +9,7 @@ from functools import wraps
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from ..context import current
@@ -159,3 +159,25 @@ def totals_by_agency(queryset: QuerySet, **aggregates) -> dict[int, dict]:
     """The ``aggregates`` of each agency's rows (its own and its departments'), in one grouped query."""
     rows = queryset.annotate(agency=agency_of_unit()).order_by().values("agency").annotate(**aggregates)
     return {row.pop("agency"): row for row in rows}
+
+
+def totals_by_unit(queryset: QuerySet, unit_ids: list[int], unit: str = "unit", **aggregates) -> dict[int, dict]:
+    """The ``aggregates`` of the rows of each of ``unit_ids`` (through the relation ``unit``: exactly that unit,
+    not its departments), in one grouped query; a unit without rows gets the aggregates of no rows (counts 0,
+    sums None), as the same aggregate over its own rows would give."""
+    empty = queryset.none().aggregate(**aggregates)
+    rows = queryset.filter(**{f"{unit}__in": unit_ids}).order_by().values(unit).annotate(**aggregates)
+    found = {row.pop(unit): row for row in rows}
+    return {pk: found.get(pk, empty) for pk in unit_ids}
+
+
+def figure_by_unit(queryset: QuerySet, unit_ids: list[int], figure: Callable[[dict], object], unit: str = "unit",
+                   **aggregates) -> dict[int, object]:
+    """``figure`` of each unit's ``aggregates`` (``totals_by_unit``): a KPI's ``per_agency`` form, one grouped
+    query for every agency of a province in the hourly pass."""
+    return {pk: figure(row) for pk, row in totals_by_unit(queryset, unit_ids, unit, **aggregates).items()}
+
+
+def count_by_unit(queryset: QuerySet, unit_ids: list[int]) -> dict[int, int]:
+    """How many rows each unit has (``figure_by_unit`` of a count)."""
+    return figure_by_unit(queryset, unit_ids, lambda row: row["n"], n=Count("pk"))

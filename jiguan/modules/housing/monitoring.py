@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from jiguan.core.models import Region
 from jiguan.core.models.org import region_key
+from jiguan.core.services.common import count_by_unit, figure_by_unit
 
 from .models import (
     LIVE_LEASE_STATES,
@@ -37,9 +38,18 @@ def _narrowed(queryset: QuerySet, region_code: str | None, unit_id: int | None) 
     return queryset
 
 
-def _share(region_code, unit_id, states) -> Decimal:
-    flats = _narrowed(Flat.objects.exclude(state=FlatState.RETIRED), region_code, unit_id)
-    counts = flats.aggregate(total=Count("pk"), part=Count("pk", filter=Q(state__in=states)))
+VACANT, TAKEN = (FlatState.VACANT,), (FlatState.OCCUPIED, FlatState.RESERVED)
+
+
+def _in_service() -> QuerySet:
+    return Flat.objects.exclude(state=FlatState.RETIRED)
+
+
+def _shares(states) -> dict:
+    return {"total": Count("pk"), "part": Count("pk", filter=Q(state__in=states))}
+
+
+def _share(counts: dict) -> Decimal:
     if not counts["total"]:
         return Decimal("0.00")
     return (Decimal(100 * counts["part"]) / counts["total"]).quantize(CENT)
@@ -47,15 +57,23 @@ def _share(region_code, unit_id, states) -> Decimal:
 
 def vacancy_rate(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
     """Vacant flats as a percentage of the flats in service (retired ones left out)."""
-    return _share(region_code, unit_id, (FlatState.VACANT,))
+    return _share(_narrowed(_in_service(), region_code, unit_id).aggregate(**_shares(VACANT)))
+
+
+def vacancy_rate_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
+    return figure_by_unit(_in_service(), agency_ids, _share, **_shares(VACANT))
 
 
 def occupancy_rate(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
     """Occupied or reserved flats as a percentage of the flats in service."""
-    return _share(region_code, unit_id, (FlatState.OCCUPIED, FlatState.RESERVED))
+    return _share(_narrowed(_in_service(), region_code, unit_id).aggregate(**_shares(TAKEN)))
 
 
-def _waiting(region_code, unit_id) -> QuerySet:
+def occupancy_rate_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
+    return figure_by_unit(_in_service(), agency_ids, _share, **_shares(TAKEN))
+
+
+def _waiting(region_code=None, unit_id=None) -> QuerySet:
     return _narrowed(Application.objects.filter(state=ApplicationState.WAITING), region_code, unit_id)
 
 
@@ -63,12 +81,26 @@ def waiting_length(region_code: str | None = None, unit_id: int | None = None) -
     return _waiting(region_code, unit_id).count()
 
 
+def waiting_length_per_agency(agency_ids: list[int]) -> dict[int, int]:
+    return count_by_unit(_waiting(), agency_ids)
+
+
+def _mean_days(sinces) -> Decimal:
+    today = timezone.localdate()
+    days = [(today - since).days for since in sinces if since]
+    return (Decimal(sum(days)) / len(days)).quantize(CENT) if days else Decimal("0.00")
+
+
 def average_wait(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
     """Average days since eligibility of the people waiting now."""
-    today = timezone.localdate()
-    days = [(today - since).days for since in _waiting(region_code, unit_id).values_list("eligible_since", flat=True)
-            if since]
-    return (Decimal(sum(days)) / len(days)).quantize(CENT) if days else Decimal("0.00")
+    return _mean_days(_waiting(region_code, unit_id).values_list("eligible_since", flat=True))
+
+
+def average_wait_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
+    sinces = {pk: [] for pk in agency_ids}
+    for unit_id, since in _waiting().filter(unit_id__in=agency_ids).values_list("unit_id", "eligible_since"):
+        sinces[unit_id].append(since)
+    return {pk: _mean_days(days) for pk, days in sinces.items()}
 
 
 def flats_vacant_while_waiting() -> QuerySet:
@@ -92,17 +124,39 @@ def arrears(region_code: str | None = None, unit_id: int | None = None) -> Decim
     return Charge.objects.filter(lease__in=leases).aggregate(total=past_due_unpaid())["total"].quantize(CENT)
 
 
+def arrears_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
+    from .services.billing import past_due_unpaid
+
+    return figure_by_unit(Charge.objects.all(), agency_ids, lambda row: row["total"].quantize(CENT),
+                          unit="lease__unit", total=past_due_unpaid())
+
+
+def _overstaying() -> QuerySet:
+    return Lease.objects.filter(state=LeaseState.OVERSTAY)
+
+
 def overdue_occupancies(region_code: str | None = None, unit_id: int | None = None) -> int:
     """Tenants still in a flat after their move-out period (overstaying)."""
-    return _narrowed(Lease.objects.filter(state=LeaseState.OVERSTAY), region_code, unit_id).count()
+    return _narrowed(_overstaying(), region_code, unit_id).count()
+
+
+def overdue_occupancies_per_agency(agency_ids: list[int]) -> dict[int, int]:
+    return count_by_unit(_overstaying(), agency_ids)
+
+
+def _ending_soon() -> QuerySet:
+    today = timezone.localdate()
+    return Lease.objects.filter(state=LeaseState.ACTIVE, ends_on__gte=today,
+                                ends_on__lte=today + timedelta(days=LEASE_ENDING_SOON_DAYS))
 
 
 def leases_ending_soon(region_code: str | None = None, unit_id: int | None = None) -> int:
     """Tenancies in residence whose term ends within 60 days."""
-    today = timezone.localdate()
-    leases = Lease.objects.filter(state=LeaseState.ACTIVE, ends_on__gte=today,
-                                  ends_on__lte=today + timedelta(days=LEASE_ENDING_SOON_DAYS))
-    return _narrowed(leases, region_code, unit_id).count()
+    return _narrowed(_ending_soon(), region_code, unit_id).count()
+
+
+def leases_ending_soon_per_agency(agency_ids: list[int]) -> dict[int, int]:
+    return count_by_unit(_ending_soon(), agency_ids)
 
 
 def leases_ended_still_occupied() -> QuerySet:

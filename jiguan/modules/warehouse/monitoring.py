@@ -19,10 +19,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from jiguan.core.models.org import region_key
+from jiguan.core.services.common import count_by_unit, figure_by_unit
 from jiguan.core.services.inputs import add_months
 
 from .models import (
@@ -65,41 +66,85 @@ def narrowed(queryset: QuerySet, region_code: str | None, unit_id: int | None) -
     return queryset
 
 
+def _yuan(total: Decimal | None) -> Decimal:
+    return (total or Decimal(0)).quantize(CENT)
+
+
+def _mean(numbers: list[int]) -> Decimal:
+    return (Decimal(sum(numbers)) / len(numbers)).quantize(CENT) if numbers else Decimal("0.00")
+
+
 def handed_over_this_year(region_code: str | None = None, unit_id: int | None = None) -> QuerySet:
     reused = ReuseRequest.objects.filter(state=ReuseState.HANDED_OVER, handed_over_at__date__gte=_year_start())
     return narrowed(reused, region_code, unit_id)
 
 
+def _in_pool() -> QuerySet:
+    return Asset.objects.filter(state=AssetState.IN_POOL)
+
+
 def items_in_pool(region_code: str | None = None, unit_id: int | None = None) -> int:
-    return narrowed(Asset.objects.filter(state=AssetState.IN_POOL), region_code, unit_id).count()
+    return narrowed(_in_pool(), region_code, unit_id).count()
+
+
+def items_in_pool_per_agency(agency_ids: list[int]) -> dict[int, int]:
+    return count_by_unit(_in_pool(), agency_ids)
 
 
 def items_reused(region_code: str | None = None, unit_id: int | None = None) -> int:
     return handed_over_this_year(region_code, unit_id).count()
 
 
+def items_reused_per_agency(agency_ids: list[int]) -> dict[int, int]:
+    return count_by_unit(handed_over_this_year(), agency_ids)
+
+
 def value_reused(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
     """Yuan of original value handed over this year: the purchases the receiving units avoided."""
-    total = handed_over_this_year(region_code, unit_id).aggregate(total=Sum("asset__original_value"))["total"]
-    return (total or Decimal(0)).quantize(CENT)
+    return _yuan(handed_over_this_year(region_code, unit_id).aggregate(total=Sum("asset__original_value"))["total"])
+
+
+def value_reused_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
+    return figure_by_unit(handed_over_this_year(), agency_ids, lambda row: _yuan(row["total"]),
+                          total=Sum("asset__original_value"))
+
+
+FILL = {"total": Count("pk"), "held": Count("pk", filter=Q(holds=True))}  # locations, and those holding an item
 
 
 def pool_fill_rate(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
     """Storage locations of warehouses in use that hold at least one item on the shelf (in the pool or
     reserved), as a percentage of all those locations. A location holds any number of items, so this says
     how much of the shelving is used, not how full each shelf is."""
+    return _fill_rate(narrowed(_locations(), region_code, unit_id).aggregate(**FILL))
+
+
+def pool_fill_rate_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
+    return figure_by_unit(_locations(), agency_ids, _fill_rate, **FILL)
+
+
+def _locations() -> QuerySet:
     occupied = Asset.objects.filter(location=OuterRef("pk"), state__in=ON_SHELF_STATES)
-    locations = narrowed(StorageLocation.objects.filter(warehouse__active=True), region_code, unit_id)
-    counts = locations.annotate(holds=Exists(occupied)).values_list("holds", flat=True)
-    total = len(counts)
-    return (Decimal(100 * sum(counts)) / total).quantize(CENT) if total else Decimal("0.00")
+    return StorageLocation.objects.filter(warehouse__active=True).annotate(holds=Exists(occupied))
+
+
+def _fill_rate(counts: dict) -> Decimal:
+    total = counts["total"]
+    return (Decimal(100 * counts["held"]) / total).quantize(CENT) if total else Decimal("0.00")
 
 
 def turnover_days(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
     """Average days from entering the pool to the hand-over, of the items reused this year."""
     rows = handed_over_this_year(region_code, unit_id).values_list("handed_over_at", "asset__pooled_on")
-    days = [(timezone.localdate(at) - pooled_on).days for at, pooled_on in rows]
-    return (Decimal(sum(days)) / len(days)).quantize(CENT) if days else Decimal("0.00")
+    return _mean([(timezone.localdate(at) - pooled_on).days for at, pooled_on in rows])
+
+
+def turnover_days_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
+    days = {pk: [] for pk in agency_ids}
+    rows = handed_over_this_year().filter(unit_id__in=agency_ids)
+    for unit_id, at, pooled_on in rows.values_list("unit_id", "handed_over_at", "asset__pooled_on"):
+        days[unit_id].append((timezone.localdate(at) - pooled_on).days)
+    return {pk: _mean(numbers) for pk, numbers in days.items()}
 
 
 def long_in_pool() -> QuerySet:
@@ -113,20 +158,41 @@ def long_in_pool() -> QuerySet:
 def disposal_income(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
     """Yuan the pool's disposals brought the treasury this year: proceeds of lots sold (paid this year) and
     salvage of lots scrapped this year, by the keeping unit."""
+    return _income(narrowed(DisposalLot.objects.all(), region_code, unit_id).aggregate(**_income_sums()))
+
+
+def disposal_income_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
+    return figure_by_unit(DisposalLot.objects.all(), agency_ids, _income, **_income_sums())
+
+
+def _income_sums() -> dict:
     start = _year_start()
-    lots = narrowed(DisposalLot.objects.all(), region_code, unit_id)
-    sold = lots.filter(state=LotState.SOLD, paid_at__date__gte=start).aggregate(total=Sum("proceeds"))["total"]
-    scrapped = lots.filter(state=LotState.SCRAPPED, scrapped_on__gte=start).aggregate(
-        total=Sum("salvage_value"))["total"]
-    return ((sold or Decimal(0)) + (scrapped or Decimal(0))).quantize(CENT)
+    return {"sold": Sum("proceeds", filter=Q(state=LotState.SOLD, paid_at__date__gte=start)),
+            "scrapped": Sum("salvage_value", filter=Q(state=LotState.SCRAPPED, scrapped_on__gte=start))}
+
+
+def _income(sums: dict) -> Decimal:
+    return _yuan((sums["sold"] or Decimal(0)) + (sums["scrapped"] or Decimal(0)))
+
+
+def _lent() -> QuerySet:
+    return Loan.objects.filter(state=LoanState.LENT)
 
 
 def items_on_loan(region_code: str | None = None, unit_id: int | None = None) -> int:
-    return narrowed(Loan.objects.filter(state=LoanState.LENT), region_code, unit_id).count()
+    return narrowed(_lent(), region_code, unit_id).count()
+
+
+def items_on_loan_per_agency(agency_ids: list[int]) -> dict[int, int]:
+    return count_by_unit(_lent(), agency_ids)
 
 
 def loans_overdue(region_code: str | None = None, unit_id: int | None = None) -> int:
     return narrowed(_overdue_loans(), region_code, unit_id).count()
+
+
+def loans_overdue_per_agency(agency_ids: list[int]) -> dict[int, int]:
+    return count_by_unit(_overdue_loans(), agency_ids)
 
 
 def _overdue_loans() -> QuerySet:

@@ -9,12 +9,13 @@ from django.utils import timezone
 
 from jiguan.core.jobs import registered_jobs
 from jiguan.core.registry import registry
+from jiguan.core.testing import make_unit, per_agency_figures
 from jiguan.modules.housing import monitoring
-from jiguan.modules.housing.models import LeaseState, TenancyRules
+from jiguan.modules.housing.models import Application, LeaseState, TenancyRules
 from jiguan.modules.housing.services import billing
 
 from .tenancies import add_months, live_lease
-from .world import build_world
+from .world import build_world, waiting
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +56,28 @@ def test_overdue_occupancies_and_leases_ending_soon(w):
     soon.ends_on = today + timedelta(days=60)
     soon.save()
     assert monitoring.leases_ending_soon() == 1 and monitoring.leases_ending_soon(unit_id=w.audit.pk) == 0
+
+
+def test_every_kpi_for_all_agencies_at_once_equals_each_agency_in_turn(w):
+    """The hourly pass computes each KPI for every agency in one grouped query: flats by their keeping bureau,
+    the waiting list and tenancies by the staff's unit; an agency with nothing gets the empty figures."""
+    today = timezone.localdate()
+    owing(w, 2)
+    live_lease(w, account=w.staff2, flat=w.flat2, started_on=today - timedelta(days=400), state=LeaseState.OVERSTAY)
+    for account, days in ((w.deputy_account, 40), (w.auditor_account, 10)):
+        Application.objects.filter(pk=waiting(w, account).pk).update(eligible_since=today - timedelta(days=days))
+    empty = make_unit("360400", "九江市档案馆")
+    figures = per_agency_figures(registry.get("housing").kpis,
+                                 [w.nc_bureau, w.finance, w.audit, w.jj_bureau, w.donghu_bureau, empty])
+    assert figures["housing.arrears"][w.finance.pk] == RENT * 2
+    assert figures["housing.occupancy_rate"][w.nc_bureau.pk] == Decimal("66.67")  # 2 of its 3 flats
+    assert figures["housing.average_wait"][w.audit.pk] == Decimal("10.00")
+    assert figures["housing.waiting_length"][w.finance.pk] == 1
+    assert figures["housing.overdue_occupancies"][w.finance.pk] == 1
+    assert {code: values[empty.pk] for code, values in figures.items()} == {
+        "housing.vacancy_rate": Decimal("0.00"), "housing.occupancy_rate": Decimal("0.00"),
+        "housing.waiting_length": 0, "housing.average_wait": Decimal("0.00"), "housing.arrears": Decimal("0.00"),
+        "housing.overdue_occupancies": 0, "housing.leases_ending_soon": 0}
 
 
 def test_rule_ended_but_still_occupied(w):

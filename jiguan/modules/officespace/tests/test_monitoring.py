@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from jiguan.core.registry import registry
-from jiguan.core.testing import make_department, make_person, make_unit
+from jiguan.core.testing import make_department, make_person, make_unit, per_agency_figures
 from jiguan.modules.officespace import monitoring, services
 from jiguan.modules.officespace.models import Recovery, Room
 
@@ -58,12 +58,8 @@ def test_every_kpi_for_all_agencies_at_once_equals_each_agency_in_turn(w):
     Recovery.objects.filter(pk=recovery.pk).update(due_on=timezone.localdate() - timedelta(days=1))
     services.flag_overdue_recoveries()
     empty = make_unit("360400", "九江市档案馆")
-    agencies = [w.finance, w.jiujiang, w.nc_bureau, empty]
-    ids = [agency.pk for agency in agencies]
-    for kpi in registry.get("officespace").kpis:
-        one_by_one = {agency.pk: kpi.compute(agency.region_id, agency.pk) for agency in agencies}
-        assert kpi.per_agency(ids) == one_by_one, kpi.code
-    figures = {kpi.code: kpi.per_agency(ids)[w.finance.pk] for kpi in registry.get("officespace").kpis}
+    every = per_agency_figures(registry.get("officespace").kpis, [w.finance, w.jiujiang, w.nc_bureau, empty])
+    figures = {code: values[w.finance.pk] for code, values in every.items()}
     assert figures["officespace.over_standard_count"] == 3
     assert figures["officespace.over_standard_area"] == Decimal("84")  # 12 + 31 + 41
     assert figures["officespace.idle_area"] == Decimal("45")  # 10 + 10 + 25

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from jiguan.core.registry import registry
+from jiguan.core.testing import make_department, make_unit, per_agency_figures
 from jiguan.modules.warehouse import monitoring
 from jiguan.modules.warehouse.models import ReuseRequest, StorageLocation
 
@@ -95,6 +96,39 @@ def test_items_on_loan_and_overdue_by_borrowing_unit(w):
     assert (monitoring.items_on_loan("360000"), monitoring.loans_overdue("360000")) == (4, 3)
     assert (monitoring.items_on_loan(unit_id=w.city_unit.pk), monitoring.loans_overdue("360100")) == (1, 1)
     assert monitoring.items_on_loan(unit_id=w.education.pk) == 0
+
+
+def test_every_kpi_for_all_agencies_at_once_equals_each_agency_in_turn(w):
+    """The hourly pass computes each KPI for every agency in one grouped query; an agency with nothing gets
+    the empty figures, and a department's rows stay its own (the figures count by the exact unit)."""
+    today, now = timezone.localdate(), timezone.now()
+    pooled(w)
+    pooled(w, location=w.shelf2, state="reserved")
+    pooled(w, storage_kind="virtual", warehouse=None, location=None, unit=w.education)
+    handed_over(w, pooled(w, state="transferred", pooled_on=today - timedelta(days=30),
+                          original_value=Decimal("1800.00")), w.education)
+    handed_over(w, pooled(w, state="transferred", pooled_on=today - timedelta(days=11),
+                          original_value=Decimal("520.50")), w.finance)
+    handed_over(w, pooled(w, state="transferred", pooled_on=today - timedelta(days=4)), w.finance)
+    lot(w, state="sold", proceeds=Decimal("1200.50"), paid_at=now)
+    lot(w, state="scrapped", method="scrap", salvage_value=Decimal("80.00"), scrapped_on=today)
+    lent(w, due_in_days=3)
+    lent(w, due_in_days=-2, unit=w.city_unit)
+    department = make_department(w.finance, "办公室")
+    lent(w, due_in_days=-1, unit=department)
+    empty = make_unit("360100", "南昌市档案馆")
+    figures = per_agency_figures(registry.get("warehouse").kpis,
+                                 [w.bureau, w.finance, w.education, w.city_bureau, w.city_unit, empty])
+    assert figures["warehouse.turnover_days"][w.finance.pk] == Decimal("7.50")  # (11 + 4) / 2
+    assert figures["warehouse.value_reused"][w.education.pk] == Decimal("1800.00")
+    assert figures["warehouse.disposal_income"][w.bureau.pk] == Decimal("1280.50")
+    assert figures["warehouse.pool_fill_rate"][w.bureau.pk] == Decimal("100.00")
+    assert figures["warehouse.items_on_loan"][w.finance.pk] == 1  # the department's loan is its own
+    assert figures["warehouse.loans_overdue"][w.city_unit.pk] == 1
+    assert {code: values[empty.pk] for code, values in figures.items()} == {
+        "warehouse.items_in_pool": 0, "warehouse.value_reused": Decimal("0.00"), "warehouse.items_reused": 0,
+        "warehouse.pool_fill_rate": Decimal("0.00"), "warehouse.turnover_days": Decimal("0.00"),
+        "warehouse.disposal_income": Decimal("0.00"), "warehouse.items_on_loan": 0, "warehouse.loans_overdue": 0}
 
 
 def test_the_module_declares_its_kpis_rules_and_datasets():
