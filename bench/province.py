@@ -19,6 +19,11 @@ MINIMUM_ROWS = {"core_orgunit": 3_000, "core_person": 200_000, "officespace_room
 # data key, and the demo's 2FA relaxation is the only concession (a token needs no TOTP code here).
 SERVER_ENV = {
     "SQLITE_PATH": str(DATABASE),
+    # Its own files beside its own database: a store shared with `make run`'s would lose the other's Parquet
+    # files to each worker's sweep (files no version of its database names).
+    "JIGUAN_DATAHUB_ROOT": str(DATABASE.parent / "bench-datahub"),
+    "JIGUAN_MEDIA_ROOT": str(DATABASE.parent / "bench-media"),
+    "JIGUAN_DEMO_SOURCES": str(DATABASE.parent / "bench-sources"),
     "DEBUG": "0",
     "JIGUAN_DEMO": "0",
     "SECRET_KEY": "jiguan-bench-only-secret-key-not-for-production",
