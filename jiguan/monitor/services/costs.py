@@ -8,7 +8,7 @@ negative entries, so every total here is net operating cost and an income catego
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -170,8 +170,18 @@ def summary(rows: list[dict]) -> dict:
 
 
 def by_region(user, query: CostQuery) -> list[dict]:
-    """The level below ``query.region`` (or the province level without one): one row per region, with
-    the region's own units under the region itself. Regions are told apart by their GB/T 2260 prefix."""
+    """The level below ``query.region`` (or the province level without one): one row per region, with the
+    region's own units under the region itself. A level of one region alone is passed through to the level
+    below it: a city's bureau sees its districts, not one row for the province."""
+    rows = _by_region(user, query)
+    while len(rows) == 1 and rows[0]["drillable"]:
+        query = replace(query, region=Region.objects.get(code=rows[0]["code"]))
+        rows = _by_region(user, query)
+    return rows
+
+
+def _by_region(user, query: CostQuery) -> list[dict]:
+    """Regions are told apart by their GB/T 2260 prefix."""
     key = query.region.key if query.region else ""
     width = min(len(key) + 2, 6)
     grouped = (entries(user, query).values(prefix=Substr("region_id", 1, width))
@@ -179,10 +189,16 @@ def by_region(user, query: CostQuery) -> list[dict]:
     codes = {row["prefix"]: row["prefix"].ljust(6, "0") for row in grouped}
     names = dict(Region.objects.filter(code__in=codes.values()).values_list("code", "name"))
     here = query.region.code if query.region else None
-    return [{"code": code, "name": names.get(code, code), "total": _money(row["total"]), "count": row["count"],
+    return [{"code": code, "name": _region_name(names.get(code, code), own=code == here), "total": _money(row["total"]),
+             "count": row["count"],
              # a region's own units (360100 under 3601) are a leaf: drilling would show the same rows again
              "drillable": len(row["prefix"]) < 6 and code != here}
             for row in grouped for code in (codes[row["prefix"]],)]
+
+
+def _region_name(name: str, *, own: bool) -> str:
+    """A region's row; the one of its own units, beside its districts, says so (南昌市本级)."""
+    return _("%(region)s (its own units)") % {"region": name} if own else name
 
 
 def by_category(user, query: CostQuery) -> list[dict]:

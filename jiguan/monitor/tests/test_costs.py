@@ -86,7 +86,12 @@ def test_the_unit_rows_take_the_same_queries_however_many_units(w, django_assert
 
 def test_by_region_category_and_month(w):
     query = costs.cost_query(w["jx"])
-    assert [(r["name"], r["total"]) for r in costs.by_region(w["jx"], query)] == [("江西省", Decimal("2800.00"))]
+    # the province alone at the top: its cities are shown
+    assert [(r["name"], r["total"]) for r in costs.by_region(w["jx"], query)] == [
+        ("南昌市", Decimal("2500.00")), ("九江市", Decimal("300.00"))]
+    # a city's bureau: down to the city's own units (and its districts, had they any costs)
+    assert [(r["name"], r["total"], r["drillable"]) for r in costs.by_region(w["nc"], costs.cost_query(w["nc"]))] == [
+        ("南昌市本级", Decimal("2500.00"), False)]
     province = costs.cost_query(w["jx"], region="360000")
     assert [(r["name"], r["total"], r["drillable"]) for r in costs.by_region(w["jx"], province)] == [
         ("南昌市", Decimal("2500.00"), True), ("九江市", Decimal("300.00"), True)]
