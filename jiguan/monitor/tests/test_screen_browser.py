@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from jiguan.core.testing import PASSWORD
 from jiguan.monitor.models import DisplayToken
+from jiguan.monitor.services import kpis
 from jiguan.monitor.services import screen as screen_services
 from jiguan.monitor.views import screen as screen_views
 
@@ -73,6 +74,29 @@ def test_city_screen_renders_real_figures_and_updates_itself(wall, w):  # noqa: 
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 20_000
+
+
+def test_more_kpis_than_fit_are_shown_a_page_at_a_time(wall, w, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(screen_views, "KPI_PAGE_SECONDS", 1)
+    now = timezone.now()
+    for code in sorted(kpis.all_kpis())[:11]:  # with the world's own: more than the 8 a page holds
+        region_snap("360100", 7, now, kpi=code)
+    page = wall
+    page.goto(f"{page.base_url}/accounts/login/?next=/screen/")
+    page.fill("input[name=username]", "nc_admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url("**/screen/**")
+    shown = page.locator("#kpi-cards .kpi:not([hidden])")
+    cards = page.locator("#kpi-cards .kpi")
+    expect(page.get_by_test_id("kpi-pager")).to_have_text("1 / 2")
+    expect(shown).to_have_count(8)
+    first_page = shown.evaluate_all("cards => cards.map(card => card.dataset.kpi)")
+    expect(page.get_by_test_id("kpi-pager")).to_have_text("2 / 2")
+    expect(shown).to_have_count(cards.count() - 8)
+    assert not set(first_page) & set(shown.evaluate_all("cards => cards.map(card => card.dataset.kpi)"))
+    box = shown.first.bounding_box()
+    assert box["width"] > 1920 / 10  # each tile wide enough for its label and figure
 
 
 def test_kiosk_shows_its_region_then_the_expiry_message(wall, w):  # noqa: F811

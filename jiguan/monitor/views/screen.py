@@ -35,6 +35,7 @@ TOKEN_HEADER = "X-Display-Token"
 # gateway of a government intranet unchanged, holds no worker thread per open screen, and the
 # payload is cached per place, so a hundred screens cost one build per place per poll.
 POLL_SECONDS = 10
+KPI_PAGE_SECONDS = 8  # how long each page of the KPI strip shows when there are more than fit
 SIGNED_OUT_MESSAGE = gettext_lazy("You are no longer signed in. Sign in again to see the screen.")
 
 
@@ -81,7 +82,7 @@ def _message(request: HttpRequest, message: str, status: int) -> HttpResponse:
 
 def _page(request: HttpRequest, *, kiosk: bool, title: str, query: dict) -> HttpResponse:
     config = {
-        "kiosk": kiosk, "poll_seconds": POLL_SECONDS, "token_header": TOKEN_HEADER,
+        "kiosk": kiosk, "poll_seconds": POLL_SECONDS, "kpi_page_seconds": KPI_PAGE_SECONDS, "token_header": TOKEN_HEADER,
         "data_url": reverse("screen:data") + (f"?{urlencode(query)}" if query else ""), "labels": _labels(),
     }
     return render(request, "monitor/screen/screen.html", {"title": title, "config": config})

@@ -11,6 +11,9 @@
   var charts = {};
   var timer = null;
   var polls = 0;
+  // More KPIs than a wall can show side by side (three modules give 22): the strip shows them a page at a time.
+  var KPI_PAGE = 8;
+  var kpiPage = 0;
 
   function byId(id) { return document.getElementById(id); }
 
@@ -59,7 +62,20 @@
       strip.appendChild(box);
     });
     if (!cards.length) { strip.appendChild(element("div", "ticker-empty", labels.no_kpis)); }
+    showKpiPage();
   }
+
+  function showKpiPage() {
+    var cards = byId("kpi-cards").querySelectorAll(".kpi");
+    var pages = Math.max(1, Math.ceil(cards.length / KPI_PAGE));
+    kpiPage = kpiPage % pages;
+    cards.forEach(function (card, index) { card.hidden = Math.floor(index / KPI_PAGE) !== kpiPage; });
+    var pager = byId("kpi-pager");
+    pager.hidden = pages < 2;
+    pager.textContent = (kpiPage + 1) + " / " + pages;
+  }
+
+  window.setInterval(function () { kpiPage += 1; showKpiPage(); }, config.kpi_page_seconds * 1000);
 
   function renderComparison(comparison) {
     byId("compare-title").textContent = labels.comparison + (comparison.label ? " · " + comparison.label : "");
