@@ -26,10 +26,17 @@ def call_service(form: forms.Form, service: Callable, *args, **kwargs):
 
 
 class ServiceForm(forms.Form):
-    """A form whose widgets carry Tabler's classes (rendered by ``service/includes/field.html``)."""
+    """A form whose widgets carry Tabler's classes (rendered by ``service/includes/field.html``).
+    ``service_required`` names the fields the service insists on: optional to the form, so the service's own
+    message is shown, but marked as required for the person filling it in."""
+
+    service_required: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in self.service_required:
+            self.fields[name].service_required = True
+            self.fields[name].widget.attrs["aria-required"] = "true"
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.RadioSelect):
@@ -41,6 +48,7 @@ class ServiceForm(forms.Form):
 
 
 class FeedbackForm(ServiceForm):
+    service_required = ("content",)
     category = forms.ChoiceField(label=_("Category"), choices=FeedbackCategory.choices)
     content = forms.CharField(
         label=_("Content"), required=False, strip=True,
@@ -49,6 +57,7 @@ class FeedbackForm(ServiceForm):
 
 
 class EventReportForm(ServiceForm):
+    service_required = ("title",)
     title = forms.CharField(label=_("Problem"), required=False, strip=True)
     description = forms.CharField(
         label=_("Details"), required=False, strip=True,

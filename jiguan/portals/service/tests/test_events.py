@@ -105,6 +105,14 @@ def test_a_report_without_a_title_is_refused_and_creates_nothing(staff_client):
     assert not Event.objects.exists()
 
 
+def test_the_fields_the_service_insists_on_are_marked_required(staff_client):
+    for page, name in (("service:events", "title"), ("service:feedback", "content")):
+        html = staff_client.get(reverse(page)).content.decode()
+        label = html[:html.index(f'for="id_{name}"')]
+        assert label[label.rindex("<label"):].startswith('<label class="form-label required"'), page
+        assert 'aria-required="true"' in html[html.index(f'name="{name}"') - 200:html.index(f'name="{name}"') + 200]
+
+
 def test_the_reporter_adds_a_comment(world, staff_client):
     event = events.report_event(world.staff, type="core.general", title="空调漏水")
     url = reverse("service:event", args=[event.pk])
