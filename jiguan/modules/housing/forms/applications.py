@@ -15,6 +15,11 @@ from ..models.applications import HARDSHIP_LEVELS
 FAMILY_ROWS = 4
 
 
+def _family_input(label) -> forms.TextInput:
+    """A family row's text box: its label is its placeholder (the rows are a compact grid on a phone)."""
+    return forms.TextInput(attrs={"class": "form-control", "placeholder": label, "aria-label": label})
+
+
 class ApplyForm(ServiceForm):
     category = forms.ChoiceField(label=_("Eligibility category"), choices=Category.choices)
     category_date = forms.DateField(label=_("Date of transfer, recruitment or exchange"), required=False,
@@ -30,13 +35,14 @@ class ApplyForm(ServiceForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["no_home_declared"].widget.attrs["class"] = "form-check-input"
-        for row in range(1, FAMILY_ROWS + 1):
-            self.fields[f"family_{row}_name"] = forms.CharField(label=_("Name"), required=False, max_length=50)
+        for row in range(1, FAMILY_ROWS + 1):  # added after ServiceForm styled the declared fields: styled here
+            self.fields[f"family_{row}_name"] = forms.CharField(label=_("Full name"), required=False, max_length=50,
+                                                                widget=_family_input(_("Full name")))
             self.fields[f"family_{row}_relation"] = forms.ChoiceField(
-                label=_("Relation"), required=False, choices=[("", "—"), *Relation.choices],
-                widget=forms.Select(attrs={"class": "form-select"}))
+                label=_("Relation"), required=False, choices=[("", _("Relation")), *Relation.choices],
+                widget=forms.Select(attrs={"class": "form-select", "aria-label": _("Relation")}))
             self.fields[f"family_{row}_id_number"] = forms.CharField(label=_("ID number"), required=False,
-                                                                     max_length=18)
+                                                                     max_length=18, widget=_family_input(_("ID number")))
 
     def family_rows(self) -> list[list]:
         return [[self[f"family_{row}_{part}"] for part in ("name", "relation", "id_number")]

@@ -202,6 +202,14 @@ def test_apply_in_the_service_portal(login, w):
     assert "待单位确认" in page and spouse()["id_number"] not in page
 
 
+def test_the_family_rows_are_labelled_boxes(login, w):
+    form = login("staff").get(service("apply")).content.decode()
+    for name, label in (("family_1_name", "姓名"), ("family_4_id_number", "身份证号")):
+        box = form[form.rindex("<input", 0, form.index(f'name="{name}"')):]
+        box = box[:box.index(">")]
+        assert 'class="form-control"' in box and f'placeholder="{label}"' in box and f'aria-label="{label}"' in box
+
+
 def test_position_and_why_are_shown(login, w):
     waiting(w, w.staff, hardship_level=1)
     mine = waiting(w, w.staff2, family=[spouse()])
