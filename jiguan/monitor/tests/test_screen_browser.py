@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from jiguan.core.testing import PASSWORD
+from jiguan.core.testing import PASSWORD, browser_sign_in
 from jiguan.monitor.models import DisplayToken
 from jiguan.monitor.services import kpis
 from jiguan.monitor.services import screen as screen_services
@@ -82,11 +82,8 @@ def test_more_kpis_than_fit_are_shown_a_page_at_a_time(wall, w, monkeypatch):  #
     for code in sorted(kpis.all_kpis())[:11]:  # with the world's own: more than the 8 a page holds
         region_snap("360100", 7, now, kpi=code)
     page = wall
-    page.goto(f"{page.base_url}/accounts/login/?next=/screen/")
-    page.fill("input[name=username]", "nc_admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url("**/screen/**")
+    browser_sign_in(page, "nc_admin")
+    page.goto(f"{page.base_url}/screen/")
     shown = page.locator("#kpi-cards .kpi:not([hidden])")
     cards = page.locator("#kpi-cards .kpi")
     expect(page.get_by_test_id("kpi-pager")).to_have_text("1 / 2")
