@@ -275,7 +275,6 @@ def _remind(by_unit: dict) -> None:
         notify.send(accounts, title, body=body, link=link, category="warehouse")
 
 
-
 def _reminder(units: tuple, by_unit: dict) -> tuple[str, str]:
     """The title and body telling of the due assets of ``units``."""
     if len(units) == 1:
