@@ -25,12 +25,13 @@ class System:
     table: str
     dataset: str  # the dataset whose schema and cross-field rules its rows are written to (the strictest it feeds)
     columns: dict[str, str]  # the system's column → the dataset's field (the source's pull query maps them)
+    status: str = ""  # a column saying whether the row is current (在职), which the pull query filters on
 
 
 SYSTEMS = {
     "hr_system": System("hrms.sqlite3", "v_ry_jbxx", "persons", {
         "xm": "name", "sfzh": "id_number", "xb": "gender", "zj": "rank", "dwdm": "unit_credit_code",
-        "sjhm": "phone", "cjgzsj": "entry_date"}),
+        "sjhm": "phone", "cjgzsj": "entry_date"}, status="zt"),
     "asset_system": System("assets.sqlite3", "zc_fwkp", "asset_cards", {
         "kpbh": "card_no", "fwmc": "building", "jzmj": "building_area", "symj": "usable_area", "zmjz": "book_value",
         "qdrq": "acquired_on", "dwdm": "unit_credit_code"}),
@@ -63,19 +64,20 @@ def seed_demo(scale: str, rng: random.Random) -> str:
 
 
 def _write(system: System, dataset: Dataset, rng: random.Random, count: int) -> None:
-    """The system's table, written anew: the dataset's columns under the system's names, and a status."""
+    """The system's table, written anew: the dataset's columns under the system's names (and its status)."""
     fields = list(dataset.fields.order_by("position").values_list("name", flat=True))
     people = sample_of_people(rng, count)
     rows = []
     for row in rows_for(dataset, people, rng, bad_share=BAD_SHARE):
         values = dict(zip(fields, row, strict=True))
-        values["gender"] = GENDER_CODES.get(values.get("gender"), values.get("gender"))
-        status = "离职" if rng.random() < LEFT_SHARE else "在职"
-        rows.append([values.get(field) for field in system.columns.values()] + [status])
+        if "gender" in values:
+            values["gender"] = GENDER_CODES.get(values["gender"], values["gender"])
+        status = ["离职" if rng.random() < LEFT_SHARE else "在职"] if system.status else []
+        rows.append([values.get(field) for field in system.columns.values()] + status)
     path = Path(settings.DATAHUB_DEMO_SOURCES) / system.file
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
-    names = [*system.columns, "zt"]
+    names = [*system.columns, *([system.status] if system.status else [])]
     with closing(sqlite3.connect(path)) as db, db:
         db.execute(f"CREATE TABLE {system.table} ({', '.join(f'{name} TEXT' for name in names)})")
         db.executemany(f"INSERT INTO {system.table} VALUES ({', '.join('?' for _name in names)})", rows)
