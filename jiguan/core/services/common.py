@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
+from decimal import Decimal
 from functools import wraps
 
 from django.contrib.contenttypes.models import ContentType
@@ -14,10 +15,11 @@ from django.db.models.functions import Coalesce
 
 from ..context import current
 from ..models import Account, Region, Role, RoleAssignment
-from ..models.org import Level
+from ..models.org import Level, region_key
 from ..scoping import SCOPE_BREADTH, Scope, grants_for
 
 NATIONAL_CODE = "000000"
+CENT = Decimal("0.01")
 
 
 @contextmanager
@@ -95,8 +97,7 @@ def role_holders(path: str, roles: Iterable[Role], *, nearest: bool = False) -> 
         )
         .select_related("account", "role", "unit__region", "unit__unit")
     )
-    reaching = [(a, a.grant()) for a in candidates]
-    reaching = [(a, grant) for a, grant in reaching if grant.covers_path(path)]
+    reaching = [(a, grant) for a in candidates if (grant := a.grant()).covers_path(path)]
     if nearest and reaching:
         narrowest = min(_breadth(grant) for _a, grant in reaching)
         reaching = [(a, grant) for a, grant in reaching if _breadth(grant) == narrowest]
@@ -159,6 +160,21 @@ def totals_by_agency(queryset: QuerySet, **aggregates) -> dict[int, dict]:
     """The ``aggregates`` of each agency's rows (its own and its departments'), in one grouped query."""
     rows = queryset.annotate(agency=agency_of_unit()).order_by().values("agency").annotate(**aggregates)
     return {row.pop("agency"): row for row in rows}
+
+
+def of_place(queryset: QuerySet, region_code: str | None, unit_id: int | None) -> QuerySet:
+    """Rows of a region and below and/or of exactly one unit: what a KPI counts for one place (for many
+    agencies at once, ``figure_by_unit`` groups the same rows)."""
+    if region_code:
+        queryset = queryset.filter(org_path__under=region_key(region_code))
+    if unit_id:
+        queryset = queryset.filter(unit_id=unit_id)
+    return queryset
+
+
+def average(numbers: list) -> Decimal:
+    """The mean to the cent, 0.00 of nothing (a KPI's average days)."""
+    return (Decimal(sum(numbers)) / len(numbers)).quantize(CENT) if numbers else Decimal("0.00")
 
 
 def totals_by_unit(queryset: QuerySet, unit_ids: list[int], unit: str = "unit", **aggregates) -> dict[int, dict]:

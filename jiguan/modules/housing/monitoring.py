@@ -12,8 +12,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.utils import timezone
 
 from jiguan.core.models import Region
-from jiguan.core.models.org import region_key
-from jiguan.core.services.common import count_by_unit, figure_by_unit
+from jiguan.core.services.common import average, count_by_unit, figure_by_unit, of_place
 
 from .models import (
     LIVE_LEASE_STATES,
@@ -28,14 +27,6 @@ from .models import (
 
 VACANT_ALERT_DAYS = 90
 CENT = Decimal("0.01")
-
-
-def _narrowed(queryset: QuerySet, region_code: str | None, unit_id: int | None) -> QuerySet:
-    if region_code:
-        queryset = queryset.filter(org_path__under=region_key(region_code))
-    if unit_id:
-        queryset = queryset.filter(unit_id=unit_id)
-    return queryset
 
 
 VACANT, TAKEN = (FlatState.VACANT,), (FlatState.OCCUPIED, FlatState.RESERVED)
@@ -57,7 +48,7 @@ def _share(counts: dict) -> Decimal:
 
 def vacancy_rate(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
     """Vacant flats as a percentage of the flats in service (retired ones left out)."""
-    return _share(_narrowed(_in_service(), region_code, unit_id).aggregate(**_shares(VACANT)))
+    return _share(of_place(_in_service(), region_code, unit_id).aggregate(**_shares(VACANT)))
 
 
 def vacancy_rate_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
@@ -66,7 +57,7 @@ def vacancy_rate_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
 
 def occupancy_rate(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
     """Occupied or reserved flats as a percentage of the flats in service."""
-    return _share(_narrowed(_in_service(), region_code, unit_id).aggregate(**_shares(TAKEN)))
+    return _share(of_place(_in_service(), region_code, unit_id).aggregate(**_shares(TAKEN)))
 
 
 def occupancy_rate_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
@@ -74,7 +65,7 @@ def occupancy_rate_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
 
 
 def _waiting(region_code=None, unit_id=None) -> QuerySet:
-    return _narrowed(Application.objects.filter(state=ApplicationState.WAITING), region_code, unit_id)
+    return of_place(Application.objects.filter(state=ApplicationState.WAITING), region_code, unit_id)
 
 
 def waiting_length(region_code: str | None = None, unit_id: int | None = None) -> int:
@@ -87,8 +78,7 @@ def waiting_length_per_agency(agency_ids: list[int]) -> dict[int, int]:
 
 def _mean_days(sinces) -> Decimal:
     today = timezone.localdate()
-    days = [(today - since).days for since in sinces if since]
-    return (Decimal(sum(days)) / len(days)).quantize(CENT) if days else Decimal("0.00")
+    return average([(today - since).days for since in sinces if since])
 
 
 def average_wait(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
@@ -120,7 +110,7 @@ def arrears(region_code: str | None = None, unit_id: int | None = None) -> Decim
     """Yuan unpaid after the due day on the tenancies of the region's (or the unit's) staff."""
     from .services.billing import past_due_unpaid
 
-    leases = _narrowed(Lease.objects.all(), region_code, unit_id)
+    leases = of_place(Lease.objects.all(), region_code, unit_id)
     return Charge.objects.filter(lease__in=leases).aggregate(total=past_due_unpaid())["total"].quantize(CENT)
 
 
@@ -137,7 +127,7 @@ def _overstaying() -> QuerySet:
 
 def overdue_occupancies(region_code: str | None = None, unit_id: int | None = None) -> int:
     """Tenants still in a flat after their move-out period (overstaying)."""
-    return _narrowed(_overstaying(), region_code, unit_id).count()
+    return of_place(_overstaying(), region_code, unit_id).count()
 
 
 def overdue_occupancies_per_agency(agency_ids: list[int]) -> dict[int, int]:
@@ -152,7 +142,7 @@ def _ending_soon() -> QuerySet:
 
 def leases_ending_soon(region_code: str | None = None, unit_id: int | None = None) -> int:
     """Tenancies in residence whose term ends within 60 days."""
-    return _narrowed(_ending_soon(), region_code, unit_id).count()
+    return of_place(_ending_soon(), region_code, unit_id).count()
 
 
 def leases_ending_soon_per_agency(agency_ids: list[int]) -> dict[int, int]:

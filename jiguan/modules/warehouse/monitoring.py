@@ -22,8 +22,7 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from jiguan.core.models.org import region_key
-from jiguan.core.services.common import count_by_unit, figure_by_unit
+from jiguan.core.services.common import average, count_by_unit, figure_by_unit, of_place
 from jiguan.core.services.inputs import add_months
 
 from .models import (
@@ -58,25 +57,13 @@ def _year_start() -> date:
     return timezone.localdate().replace(month=1, day=1)
 
 
-def narrowed(queryset: QuerySet, region_code: str | None, unit_id: int | None) -> QuerySet:
-    if region_code:
-        queryset = queryset.filter(org_path__under=region_key(region_code))
-    if unit_id:
-        queryset = queryset.filter(unit_id=unit_id)
-    return queryset
-
-
 def _yuan(total: Decimal | None) -> Decimal:
     return (total or Decimal(0)).quantize(CENT)
 
 
-def _mean(numbers: list[int]) -> Decimal:
-    return (Decimal(sum(numbers)) / len(numbers)).quantize(CENT) if numbers else Decimal("0.00")
-
-
 def handed_over_this_year(region_code: str | None = None, unit_id: int | None = None) -> QuerySet:
     reused = ReuseRequest.objects.filter(state=ReuseState.HANDED_OVER, handed_over_at__date__gte=_year_start())
-    return narrowed(reused, region_code, unit_id)
+    return of_place(reused, region_code, unit_id)
 
 
 def _in_pool() -> QuerySet:
@@ -84,7 +71,7 @@ def _in_pool() -> QuerySet:
 
 
 def items_in_pool(region_code: str | None = None, unit_id: int | None = None) -> int:
-    return narrowed(_in_pool(), region_code, unit_id).count()
+    return of_place(_in_pool(), region_code, unit_id).count()
 
 
 def items_in_pool_per_agency(agency_ids: list[int]) -> dict[int, int]:
@@ -116,7 +103,7 @@ def pool_fill_rate(region_code: str | None = None, unit_id: int | None = None) -
     """Storage locations of warehouses in use that hold at least one item on the shelf (in the pool or
     reserved), as a percentage of all those locations. A location holds any number of items, so this says
     how much of the shelving is used, not how full each shelf is."""
-    return _fill_rate(narrowed(_locations(), region_code, unit_id).aggregate(**FILL))
+    return _fill_rate(of_place(_locations(), region_code, unit_id).aggregate(**FILL))
 
 
 def pool_fill_rate_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
@@ -136,7 +123,7 @@ def _fill_rate(counts: dict) -> Decimal:
 def turnover_days(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
     """Average days from entering the pool to the hand-over, of the items reused this year."""
     rows = handed_over_this_year(region_code, unit_id).values_list("handed_over_at", "asset__pooled_on")
-    return _mean([(timezone.localdate(at) - pooled_on).days for at, pooled_on in rows])
+    return average([(timezone.localdate(at) - pooled_on).days for at, pooled_on in rows])
 
 
 def turnover_days_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
@@ -144,7 +131,7 @@ def turnover_days_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
     rows = handed_over_this_year().filter(unit_id__in=agency_ids)
     for unit_id, at, pooled_on in rows.values_list("unit_id", "handed_over_at", "asset__pooled_on"):
         days[unit_id].append((timezone.localdate(at) - pooled_on).days)
-    return {pk: _mean(numbers) for pk, numbers in days.items()}
+    return {pk: average(numbers) for pk, numbers in days.items()}
 
 
 def long_in_pool() -> QuerySet:
@@ -158,7 +145,7 @@ def long_in_pool() -> QuerySet:
 def disposal_income(region_code: str | None = None, unit_id: int | None = None) -> Decimal:
     """Yuan the pool's disposals brought the treasury this year: proceeds of lots sold (paid this year) and
     salvage of lots scrapped this year, by the keeping unit."""
-    return _income(narrowed(DisposalLot.objects.all(), region_code, unit_id).aggregate(**_income_sums()))
+    return _income(of_place(DisposalLot.objects.all(), region_code, unit_id).aggregate(**_income_sums()))
 
 
 def disposal_income_per_agency(agency_ids: list[int]) -> dict[int, Decimal]:
@@ -180,7 +167,7 @@ def _lent() -> QuerySet:
 
 
 def items_on_loan(region_code: str | None = None, unit_id: int | None = None) -> int:
-    return narrowed(_lent(), region_code, unit_id).count()
+    return of_place(_lent(), region_code, unit_id).count()
 
 
 def items_on_loan_per_agency(agency_ids: list[int]) -> dict[int, int]:
@@ -188,7 +175,7 @@ def items_on_loan_per_agency(agency_ids: list[int]) -> dict[int, int]:
 
 
 def loans_overdue(region_code: str | None = None, unit_id: int | None = None) -> int:
-    return narrowed(_overdue_loans(), region_code, unit_id).count()
+    return of_place(_overdue_loans(), region_code, unit_id).count()
 
 
 def loans_overdue_per_agency(agency_ids: list[int]) -> dict[int, int]:

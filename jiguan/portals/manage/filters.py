@@ -39,7 +39,7 @@ class UnitFilter(Filter):
 
     def build_field(self) -> forms.Field:
         field = PickerField(self.kind, self.permission, label=self.label, required=False)
-        field.widget.attrs.update({"class": "form-select", "placeholder": _("All")})  # as the filter bar's selects
+        field.widget.attrs["placeholder"] = _("All")  # as the filter bar's other selects say
         field.limit_to(self.user)
         return field
 

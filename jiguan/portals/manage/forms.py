@@ -38,8 +38,9 @@ class PortalForm(forms.Form):
         for field in self.fields.values():
             widget = field.widget
             css = next((c for kind, c in WIDGET_CLASSES.items() if isinstance(widget, kind)), "form-control")
-            if css:
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+            classes = widget.attrs.get("class", "").split()
+            if css not in classes:
+                widget.attrs["class"] = " ".join([*classes, css])
             if isinstance(field, PickerMixin) and user is not None:
                 field.limit_to(user)
 

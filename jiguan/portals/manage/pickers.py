@@ -95,6 +95,7 @@ class RemotePicker(forms.Select):
 
     def __init__(self, kind: str, permission: str, attrs=None):
         super().__init__(attrs)
+        self.attrs.setdefault("class", "form-select")  # in a form or a filter bar alike
         self.attrs.setdefault("placeholder", _("Type to search"))
         self.kind, self.permission = kind, permission
 
