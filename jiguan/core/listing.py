@@ -101,6 +101,10 @@ class Filter:
         self.param, self.label, self.lookup, self.method = param, label, lookup, method
         self.attrs = attrs or {}
 
+    def for_user(self, user) -> Filter:
+        """This filter as ``user`` sees it (a filter whose choices depend on the user's scope narrows them)."""
+        return self
+
     def form_field(self) -> forms.Field:
         field = self.build_field()
         field.widget.attrs.update(self.attrs)
@@ -250,6 +254,7 @@ class Listing:
     def __init__(self, spec: ListSpec, request: HttpRequest, queryset: models.QuerySet):
         _refuse_encrypted_columns(spec, queryset.model)
         self.spec, self.request = spec, request
+        self.filters = [filter_.for_user(request.user) for filter_ in spec.filters]
         self.form = self._build_form()
         self.form.is_valid()  # invalid values simply drop out of cleaned_data
         self.values = {k: v for k, v in self.form.cleaned_data.items() if v is not None and v != ""}
@@ -266,7 +271,7 @@ class Listing:
                 label=self.spec.search_label, required=False, max_length=SEARCH_MAX_LENGTH, strip=True,
                 widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}),
             )
-        for filter_ in self.spec.filters:
+        for filter_ in self.filters:
             form.fields[filter_.param] = filter_.form_field()
         return form
 
@@ -282,7 +287,7 @@ class Listing:
         return int(raw) if raw in {str(size) for size in PAGE_SIZES} else PAGE_SIZES[0]
 
     def _filter(self, queryset: models.QuerySet) -> models.QuerySet:
-        for filter_ in self.spec.filters:
+        for filter_ in self.filters:
             if filter_.param in self.values:
                 queryset = filter_.apply(queryset, self.values[filter_.param])
         term = self.values.get("q")

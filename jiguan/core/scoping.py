@@ -201,6 +201,22 @@ def held_permissions(user) -> set[str]:
     return set(user.__dict__.get("_grant_cache") or {})
 
 
+def regions_reached(user) -> models.QuerySet | None:
+    """The regions of the units some role of the user reaches, whatever the permission, or None when they
+    reach everywhere: what a region filter offers them (a unit's administrator has one region, or none)."""
+    from .models import OrgUnit, Region
+
+    if getattr(user, "is_superuser", False):
+        return None
+    held_permissions(user)  # fills the per-request cache
+    grants = {grant for held in (user.__dict__.get("_grant_cache") or {}).values() for grant in held}
+    if any(grant.scope == Scope.ALL for grant in grants):
+        return None
+    spec = scope_spec(OrgUnit)
+    units = OrgUnit.objects.filter(_any(grant.q(spec, user) for grant in grants))
+    return Region.objects.filter(code__in=units.values("region_id"))
+
+
 def has_permission(user, permission: str) -> bool:
     return bool(grants_for(user, permission))
 

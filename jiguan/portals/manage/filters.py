@@ -6,20 +6,41 @@ from django.utils.translation import gettext_lazy as _
 from jiguan.core.listing import ChoiceFilter, DateFilter, Filter
 from jiguan.core.models import Region
 from jiguan.core.models.org import Level
+from jiguan.core.scoping import regions_reached
 
 from .pickers import PickerField, RegionField
 
 
-def region_key_choices() -> list[tuple[str, str]]:
-    """Regions by key: a GB/T 2260 key is the prefix of the keys of every region below it."""
+def region_key_choices(regions=None) -> list[tuple[str, str]]:
+    """Regions by key (all of them, or ``regions``): a GB/T 2260 key is the prefix of the keys of every
+    region below it."""
     indent = RegionField.INDENT
-    return [(r.key, "\u3000" * indent.get(r.level, 0) + r.name) for r in Region.objects.exclude(level=Level.NATIONAL)]
+    regions = Region.objects.all() if regions is None else regions
+    return [(r.key, "\u3000" * indent.get(r.level, 0) + r.name) for r in regions.exclude(level=Level.NATIONAL)]
 
 
-def region_filter(region_field: str = "region") -> ChoiceFilter:
+class RegionFilter(ChoiceFilter):
+    """Rows whose region (``lookup``: a path to a Region's key) is the chosen one or below it, offering the
+    regions of the units the user reaches: a county's officer is not shown all of the province. With one
+    region or none there is nothing to choose, and the filter is hidden."""
+
+    def __init__(self, param, label, lookup, *, regions=None):
+        super().__init__(param, label, lookup, choices=lambda: region_key_choices(regions),
+                         attrs={"data-searchable": "1"})
+
+    def for_user(self, user) -> "RegionFilter":
+        return RegionFilter(self.param, self.label, self.lookup, regions=regions_reached(user))
+
+    def build_field(self) -> forms.Field:
+        field = super().build_field()
+        if len(field.choices) <= 2:  # "All" and at most one region
+            field.widget = forms.HiddenInput()
+        return field
+
+
+def region_filter(region_field: str = "region") -> RegionFilter:
     """Rows whose region (``region_field``, a path to a Region) is the chosen one or below it."""
-    return ChoiceFilter("region", _("Region"), f"{region_field}__key__startswith", choices=region_key_choices,
-                        attrs={"data-searchable": "1"})
+    return RegionFilter("region", _("Region"), f"{region_field}__key__startswith")
 
 
 def date_range(field: str = "at") -> tuple[DateFilter, DateFilter]:
