@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.utils.functional import Promise
 
@@ -81,6 +82,18 @@ class Dataset:
     sensitivity: str = "internal"  # public · internal · personal (rows name people)
 
 
+@dataclass(frozen=True)
+class OwnRequest:
+    """One of a staff member's requests that a module keeps in its own workflow (a housing application, an
+    office adjustment), as the service portal lists it under "my applications" beside the approval requests."""
+
+    title: str
+    state: str  # the state as the user reads it
+    colour: str  # Tabler colour of the state's badge
+    at: datetime
+    url: str
+
+
 @dataclass(frozen=True, eq=False)
 class ModuleSpec:
     code: str
@@ -103,6 +116,8 @@ class ModuleSpec:
     # Dotted path of ``seed_demo(scale: str, rng: random.Random, progress) -> str`` filling the module's
     # demo data after the kernel's (units, people, accounts exist); returns a one-line summary.
     demo_seeder: str | None = None
+    # Dotted path of ``own_requests(user) -> list[OwnRequest]``: the staff member's requests the module keeps.
+    own_requests: str | None = None
     # Permissions this module adds to the built-in roles: {"unit_admin": ("housing.view", ...)}
     role_grants: dict[str, tuple[str, ...]] = field(default_factory=dict)
 

@@ -94,6 +94,7 @@ SPEC = registry.register(
         service_urls="jiguan.modules.housing.urls_service",
         api_router="jiguan.modules.housing.api.router",
         demo_seeder="jiguan.modules.housing.demo.seed_demo",
+        own_requests="jiguan.modules.housing.services.applications.own_requests",
         role_grants={
             "region_bureau_admin": (VIEW, MANAGE_STOCK, REVIEW, CONFIRM, LEASES, BILLING),
             "unit_admin": (VIEW, CONFIRM),

@@ -116,6 +116,7 @@ SPEC = registry.register(
         service_urls="jiguan.modules.officespace.urls_service",
         api_router="jiguan.modules.officespace.api.router",
         demo_seeder="jiguan.modules.officespace.demo.seed_demo",
+        own_requests="jiguan.modules.officespace.services.applications.own_requests",
         role_grants={
             "region_bureau_admin": (VIEW, MANAGE, SUPERVISE, EDIT_STANDARDS),
             "unit_admin": (VIEW, MANAGE),

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -20,6 +21,7 @@ from jiguan.core.access import is_htmx, may_manage
 from jiguan.core.errors import ServiceError
 from jiguan.core.models import ApprovalRequest, Event, Notification
 from jiguan.core.models.events import EventStatus
+from jiguan.core.registry import OwnRequest
 from jiguan.core.scoping import has_permission
 from jiguan.core.services import approvals, events, feedback, modules, notices, notifications
 from jiguan.core.statemachine import timeline
@@ -34,6 +36,7 @@ from .forms import (
     FeedbackForm,
     call_service,
 )
+from .templatetags.service_tags import status_color
 
 PAGE_SIZE = 20
 HOME_NOTICES = 5
@@ -89,8 +92,8 @@ def todo_count(user) -> int:
     return approvals.inbox(user).count() + assigned_events(user).count()
 
 
-def paginate(request, queryset: QuerySet) -> Page:
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def paginate(request, rows: QuerySet | list) -> Page:
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def perform(request, service, *args, success: str, **kwargs) -> None:
@@ -162,8 +165,20 @@ def applications(request):
     return render(request, "service/applications.html", {
         "tab": "work",
         "tiles": module_tiles(request.user),
-        "page": paginate(request, approvals.my_requests(request.user)),
+        "page": paginate(request, own_requests(request.user)),
     })
+
+
+def own_requests(user) -> list[OwnRequest]:
+    """Everything the user has applied for, newest first: approval requests, and the requests the enabled
+    modules keep in their own workflows (a housing application is not an approval request)."""
+    rows = [OwnRequest(title=item.title, state=item.get_status_display(), colour=status_color(item.status),
+                       at=item.submitted_at, url=reverse("service:application", args=[item.pk]))
+            for item in approvals.my_requests(user)]
+    for spec in modules.enabled_modules(user):
+        if spec.own_requests:
+            rows += import_string(spec.own_requests)(user)
+    return sorted(rows, key=lambda row: row.at, reverse=True)
 
 
 @service_page

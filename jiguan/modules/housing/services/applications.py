@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -33,6 +34,7 @@ from jiguan.core.crypto import blind_index
 from jiguan.core.errors import StateError, ValidationFailed
 from jiguan.core.models import Person
 from jiguan.core.models.org import PersonStatus
+from jiguan.core.registry import OwnRequest
 from jiguan.core.services.base import get_in_scope, require
 from jiguan.core.services.common import permission_holders, use_case
 from jiguan.core.services.inputs import (
@@ -218,6 +220,14 @@ def my_applications(user) -> QuerySet:
     """The signed-in staff member's own applications, newest first."""
     require(user, USE_SERVICE)
     return Application.objects.filter(person_id=user.person_id).select_related("unit", "region", "person")
+
+
+def own_requests(user) -> list[OwnRequest]:
+    """The staff member's applications as the service portal's list of their applications shows them."""
+    return [OwnRequest(title=_("Staff flat application: %(category)s") % {"category": a.get_category_display()},
+                       state=a.get_state_display(), colour=a.state_color, at=a.created_at,
+                       url=reverse("service:housing:application", args=[a.pk]))
+            for a in my_applications(user)]
 
 
 def my_application(user, application_id, *, lock: bool = False) -> Application:

@@ -200,6 +200,8 @@ def test_apply_in_the_service_portal(login, w):
     assert Attachment.objects.filter(subject_id=str(application.pk)).count() == 1
     page = client.get(service("application", application.pk)).content.decode()
     assert "待单位确认" in page and spouse()["id_number"] not in page
+    mine = client.get(reverse("service:applications"), headers={"Accept-Language": "zh-hans"}).content.decode()
+    assert "周转住房申请：" in mine and "待单位确认" in mine and service("application", application.pk) in mine
 
 
 def test_the_family_rows_are_labelled_boxes(login, w):

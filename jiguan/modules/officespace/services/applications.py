@@ -29,6 +29,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Abs
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -37,6 +38,7 @@ from jiguan.core import audit, notify
 from jiguan.core.errors import Conflict, NotAllowed, StateError, ValidationFailed
 from jiguan.core.models import ApprovalRequest, OrgUnit, Person, Rank, Region
 from jiguan.core.models.org import Level, UnitKind
+from jiguan.core.registry import OwnRequest
 from jiguan.core.scoping import scoped
 from jiguan.core.services import approvals
 from jiguan.core.services.base import get_in_scope, require, require_path
@@ -666,6 +668,14 @@ def my_adjustments(user) -> QuerySet:
     """The signed-in staff member's own requests, newest first."""
     require(user, USE_SERVICE)
     return OfficeAdjustment.objects.filter(requester=user).select_related("room__building", "unit")
+
+
+def own_requests(user) -> list[OwnRequest]:
+    """The staff member's adjustment requests as the service portal's list of their applications shows them."""
+    return [OwnRequest(title=_("Office adjustment: %(reason)s") % {"reason": a.get_reason_display()},
+                       state=a.get_state_display(), colour=a.state_color, at=a.created_at,
+                       url=reverse("service:officespace:adjustment", args=[a.pk]))
+            for a in my_adjustments(user)]
 
 
 @use_case

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from jiguan.core.models import AccessLog
+from jiguan.core.models import AccessLog, ModuleEnablement
 from jiguan.modules.officespace.models import OfficeAdjustment, SpaceApplication
 from jiguan.modules.officespace.services import applications as apps
 
@@ -129,3 +129,14 @@ def test_adjustments_in_both_portals(login, w, client):
     adjustment.refresh_from_db()
     assert adjustment.state == "accepted"
     assert login("jj_admin").get(url("adjustment", adjustment.pk)).status_code == 404
+
+
+def test_an_adjustment_request_is_among_my_applications_in_the_service_portal(w, client):
+    adjustment = apps.request_adjustment(w.staff, reason="too_small", details="办公室太小放不下档案柜。")
+    client.force_login(w.staff)
+    page = client.get(reverse("service:applications"), headers={"Accept-Language": "zh-hans"}).content.decode()
+    assert "办公室调整：" in page and "待单位处理" in page
+    assert reverse("service:officespace:adjustment", args=[adjustment.pk]) in page
+    ModuleEnablement.objects.create(region_id=w.staff.unit.region_id, module="officespace", enabled=False)
+    page = client.get(reverse("service:applications"), headers={"Accept-Language": "zh-hans"}).content.decode()
+    assert "办公室调整：" not in page  # a module switched off for the region lists nothing
