@@ -44,6 +44,8 @@ def test_pages_answer_for_a_bureau_administrator(client, w):
         assert response.status_code == 200, name
     page = client.get(reverse("manage:datahub:catalog"), {"text": "身份证"}).content.decode()
     assert "人员基础信息" in page
+    schema = client.get(reverse("manage:datahub:dataset", args=["persons"]), headers={"Accept-Language": "zh-hans"})
+    assert "字典 性别" in schema.content.decode()  # the dictionary as users know it, not its code
 
 
 def test_the_data_page_is_scoped_masked_and_its_export_logged(client, w):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from jiguan.core.errors import ServiceError
 from jiguan.core.excel import XLSX_CONTENT_TYPE
 from jiguan.core.listing import BooleanFilter, ChoiceFilter, Column, ListSpec, TextFilter
+from jiguan.core.models import Dictionary
 from jiguan.core.scoping import has_permission, scoped
 from jiguan.core.services.base import get_in_scope
 from jiguan.core.statemachine import timeline
@@ -93,7 +94,7 @@ def dataset_detail(request, code: str):
     may_manage = scoped(Dataset.objects.filter(pk=dataset.pk), user, MANAGE).exists()
     return render(request, "datahub/catalog/dataset.html", {
         "dataset": dataset,
-        "fields": dataset.fields.all(),
+        "fields": _with_dictionary_names(dataset.fields.all()),
         "rules": dataset.rules.all(),
         "versions": dataset.versions.select_related("run")[:20],
         "runs": scoped(Run.objects.filter(dataset=dataset), user, VIEW).select_related("unit")[:RECENT_RUNS],
@@ -105,6 +106,16 @@ def dataset_detail(request, code: str):
         "layer_badges": LAYER_BADGES,
         "timeline": _history(dataset),
     })
+
+
+def _with_dictionary_names(fields) -> list:
+    """The fields, each dictionary field with its dictionary's name (性别, not its code gender)."""
+    fields = list(fields)
+    names = dict(Dictionary.objects.filter(code__in={f.dictionary for f in fields if f.dictionary})
+                 .values_list("code", "name"))
+    for field in fields:
+        field.dictionary_name = names.get(field.dictionary, field.dictionary)
+    return fields
 
 
 def _history(obj) -> list:

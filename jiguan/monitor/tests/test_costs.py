@@ -3,11 +3,13 @@ the API contract and the pages."""
 
 from datetime import date
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from jiguan.api.tests.conftest import _api_settings, api, openapi_document  # noqa: F401 (fixtures)
 from jiguan.core.errors import ValidationFailed
@@ -175,3 +177,15 @@ def test_api_contract_and_scope(api, w):  # noqa: F811
     bad = api.get("/monitor/costs/ledger", token=token, params={"module": "nope"})
     assert bad.status_code == 400
     assert api.get("/monitor/costs/ledger", token=api.token(w["staff"])).status_code == 403
+
+
+def test_entry_amounts_are_shown_with_thousands_separators_and_exported_as_numbers(client, w, settings):
+    settings.REQUIRE_ADMIN_2FA = False
+    cost(w["finance"], "10690.65", date(THIS, 2, 1), "差旅费")
+    client.force_login(w["fin"])
+    html = client.get(reverse("manage:monitor:costs_entries"), headers={"Accept-Language": "zh-hans"}).content.decode()
+    assert "<td>10,690.65</td>" in html
+    exported = client.get(reverse("manage:monitor:costs_entries"), {"export": "xlsx"})
+    sheet = load_workbook(BytesIO(b"".join(exported.streaming_content))).active
+    amounts = [row[5] for row in sheet.iter_rows(values_only=True)]
+    assert 10690.65 in amounts  # a number Excel can sum, not the grouped text

@@ -1,10 +1,11 @@
 """Layout pieces of the management portal: the sidebar (from the registry) and the top bar."""
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django import template
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext, ngettext
 
 from ..labels import approval_type_label
@@ -59,9 +60,12 @@ def interval(every: timedelta) -> str:
 
 @register.filter
 def cell(value):
-    """A list cell: times in local time to the second, yes/no for flags, nothing for None."""
+    """A list cell: times in local time to the second, yes/no for flags, amounts and areas with thousands
+    separators (10,690.65), nothing for None."""
     if value is None:
         return ""
+    if isinstance(value, Decimal):
+        return number_format(value, force_grouping=True)
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     if isinstance(value, datetime):
