@@ -49,12 +49,12 @@ def seed_demo(scale: str, rng: random.Random) -> str:
     counties = [c for c in Region.objects.filter(parent_id=CITY, level=Level.COUNTY).order_by("code")
                 if OrgUnit.objects.filter(region=c, kind=UnitKind.UNIT, active=True).exists()]
     today = timezone.localdate()
-    task = _task(city_admin, dataset, "office-stats-2026", "2026年度办公用房基本情况统计", "2026年度",
+    task = _task(city_admin, dataset, "office-stats-2026", "办公用房基本情况统计", "2026年度",
                  today + timedelta(days=14), counties)
     staff = _staff_counts(task)
     for position, county in enumerate(counties):
         _county(city_admin, task, county, position, staff, rng)
-    late = _task(city_admin, dataset, "office-change-2026q3", "2026年第三季度办公用房变动情况", "2026年第3季度",
+    late = _task(city_admin, dataset, "office-change-2026q3", "办公用房变动情况", "2026年第3季度",
                  today, counties[:2])
     for assignment in list(late.assignments.select_related("unit").order_by("org_path"))[::2]:
         _accepted(city_admin, late, assignment.unit, staff, rng)

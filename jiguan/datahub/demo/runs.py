@@ -1,7 +1,8 @@
 """Demo ingestion runs: the catalog's ``persons`` and ``asset_cards`` datasets published from the demo's
 real people and units (as the province bureau's administrator), with a few bad rows so the error
 report has something to show; one run aborted by the dirty-data limit; one unit's submission held for
-review. Everything goes through the services and the pipeline, run at once rather than by the worker.
+review. Everything goes through the services and the pipeline, run at once rather than by the worker, and is
+then dated over the past weeks (``DAYS_AGO``), so a dataset's page shows a history rather than one minute.
 Datasets the catalog demo did not create are skipped (and said so in the summary)."""
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from jiguan.core.models import Account, Person
 from jiguan.core.models.org import PersonStatus
 
-from ..models import Dataset, DatasetField, FieldType
+from ..models import Dataset, DatasetField, DatasetVersion, FieldType, QualityMeasure, Run
 from ..services import runs
 
 ADMIN = "jx_admin"  # the province bureau
@@ -28,6 +30,7 @@ DATE_FORMS = ("{y}年{m}月{d}日", "{y}.{m}.{d}", "{y}-{m:02d}-{d:02d}", "{y}{m
 BUILDINGS = ("行政中心{n}号楼", "机关综合楼", "档案馆", "老干部活动中心", "机关食堂", "车库", "会议中心{n}号楼", "办公楼{n}栋")
 FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
 HALF_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+DAYS_AGO = {"published": 35, "aborted": 12, "held": 3}
 
 
 def seed_demo(scale: str, rng: random.Random) -> str:
@@ -42,6 +45,7 @@ def seed_demo(scale: str, rng: random.Random) -> str:
             continue
         people = sample_of_people(rng, ROWS.get(scale, ROWS["demo"]))
         run = _ingest(admin, dataset, rows_for(dataset, people, rng, bad_share=BAD_SHARE))
+        _date(run, DAYS_AGO["published"])
         done.append(f"{dataset.name} {run.rows_out} 行（拒收 {run.rows_rejected} 行）")
     if done:
         persons = Dataset.objects.filter(code="persons").first() or Dataset.objects.filter(code="asset_cards").first()
@@ -69,7 +73,7 @@ def _ingest(user, dataset: Dataset, rows: list[list[str]], **kwargs):
 def _aborted(admin, dataset: Dataset, rng: random.Random) -> None:
     """A city's file where most ID numbers lost their check digit: over any dirty-data limit."""
     people = list(Person.objects.filter(status=PersonStatus.ACTIVE).select_related("unit", "rank")[:30])
-    _ingest(admin, dataset, rows_for(dataset, people, rng, bad_share=1.0))
+    _date(_ingest(admin, dataset, rows_for(dataset, people, rng, bad_share=1.0)), DAYS_AGO["aborted"])
 
 
 def _held(dataset: Dataset, rng: random.Random) -> None:
@@ -80,7 +84,16 @@ def _held(dataset: Dataset, rng: random.Random) -> None:
     people = list(Person.objects.filter(unit=account.unit.agency, status=PersonStatus.ACTIVE)
                   .select_related("unit", "rank")[:40])
     if people:
-        _ingest(account, dataset, rows_for(dataset, people, rng, bad_share=0.05), hold=True)
+        _date(_ingest(account, dataset, rows_for(dataset, people, rng, bad_share=0.05), hold=True), DAYS_AGO["held"])
+
+
+def _date(run: Run, days_ago: int) -> None:
+    """Move a run, its measures and the version it published to ``days_ago`` days back, in working hours."""
+    at = (timezone.localtime() - timedelta(days=days_ago)).replace(hour=10, minute=30, second=0, microsecond=0)
+    Run.objects.filter(pk=run.pk).update(created_at=at, started_at=at, finished_at=at + timedelta(seconds=4),
+                                         heartbeat_at=at + timedelta(seconds=4))
+    QualityMeasure.objects.filter(run=run).update(measured_at=at + timedelta(seconds=4))
+    DatasetVersion.objects.filter(run=run).update(created_at=at + timedelta(seconds=4))
 
 
 def _csv(dataset: Dataset, rows: list[list[str]]) -> SimpleUploadedFile:

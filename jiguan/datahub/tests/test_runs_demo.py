@@ -8,6 +8,7 @@ import pytest
 from jiguan.core.testing import make_account, make_person
 from jiguan.datahub.demo.runs import seed_demo
 from jiguan.datahub.models import Run
+from jiguan.datahub.services import quality
 
 from .runs_world import build
 
@@ -29,6 +30,9 @@ def test_seed_demo_publishes_rejects_aborts_and_holds(django_capture_on_commit_c
     assert published.rows_out > 40 and published.rows_in == published.rows_out + published.rows_rejected
     assert Run.objects.get(state="aborted").error_report
     assert Run.objects.get(state="held").unit == w.finance
+    trend = [point["at"] for point in quality.trend(published.dataset)]
+    assert trend == sorted(trend) and (trend[-1] - trend[0]).days >= 30  # a history over weeks, not one minute
+    assert published.versions.get().created_at.date() == trend[0].date()
 
 
 def test_seed_demo_without_the_catalog_does_nothing(db):
