@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jiguan.core.models import DictionaryItem, Event
@@ -134,6 +135,9 @@ class QualityIssue(UnitOwned):
 
     def __str__(self) -> str:
         return self.event.title if self.event_id else f"{self.element} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("manage:datahub:quality_issue", args=[self.pk])
 
 
 class DiscrepancyState(models.TextChoices):

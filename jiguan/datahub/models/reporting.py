@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -103,6 +104,10 @@ class Assignment(UnitOwned):
 
     def __str__(self) -> str:
         return f"{self.task.title} · {self.unit.name}"
+
+    def get_absolute_url(self) -> str:
+        """The task's page, where the unit's assignment is listed."""
+        return reverse("manage:datahub:reporting_task", args=[self.task_id])
 
 
 class SubmissionState(models.TextChoices):

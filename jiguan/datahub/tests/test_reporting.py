@@ -9,6 +9,7 @@ from io import BytesIO
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -270,6 +271,18 @@ def test_the_late_job_opens_one_event_per_late_unit_once(w, fake):
     assert reporting.progress_state(late, ReportingTask.objects.get(pk=task.pk)) == "late"
     reporting.submit_file(w.dh_fin_admin, task.pk, upload=csv_upload([row("东湖区财政局", 1, 1)]))
     assert Event.objects.get(pk=late.late_event_id).status == "resolved"
+
+
+def test_a_late_event_links_to_its_reporting_task(w, fake, client, settings):
+    settings.REQUIRE_ADMIN_2FA = False
+    task = make_task(w)
+    ReportingTask.objects.filter(pk=task.pk).update(deadline=timezone.localdate() - timedelta(days=1))
+    reporting.flag_late_assignments()
+    late = Assignment.objects.get(task=task, unit=w.dh_finance)
+    client.force_login(w.nc)
+    page = client.get(reverse("manage:event", args=[late.late_event_id]), headers={"Accept-Language": "zh-hans"})
+    link = f'<a href="{reverse("manage:datahub:reporting_task", args=[task.pk])}">{late}</a>'
+    assert "关联业务" in page.content.decode() and link in page.content.decode()
 
 
 # --- Scope --------------------------------------------------------------------------------------------------------------

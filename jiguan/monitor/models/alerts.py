@@ -7,9 +7,11 @@ assigned to the organisation its route names; when the condition clears it resol
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -193,6 +195,7 @@ class Alert(TrackedModel):
     org_path = models.CharField(max_length=255, db_index=True)
     subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     subject_id = models.CharField(max_length=64, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")  # the business object of a per-object rule
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=4, null=True, blank=True)
     explanation = models.TextField(_("explanation"), blank=True)
     started_at = models.DateTimeField(_("pending since"), null=True, blank=True)
@@ -232,3 +235,6 @@ class Alert(TrackedModel):
         if self.severity_rank is None:
             self.severity_rank = SEVERITY_RANK[self.rule.severity]
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("manage:monitor:alert", args=[self.pk])

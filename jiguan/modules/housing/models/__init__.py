@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -118,6 +119,9 @@ class Flat(UnitOwned):
         if estate.rent_basis == RentBasis.PER_FLAT:
             return estate.rent_per_flat
         return (estate.rent_per_sqm * self.floor_area).quantize(Decimal("0.01"))
+
+    def get_absolute_url(self) -> str:
+        return reverse("manage:housing:flat", args=[self.pk])
 
 
 class MeterKind(models.TextChoices):

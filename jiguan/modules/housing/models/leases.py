@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -189,6 +190,9 @@ class Lease(TrackedModel):
     @property
     def state_color(self) -> str:
         return LEASE_COLORS.get(self.state, "secondary")
+
+    def get_absolute_url(self) -> str:
+        return reverse("manage:housing:lease", args=[self.pk])
 
 
 class LeaseRenewal(TrackedModel):

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -166,6 +167,10 @@ class Room(UnitOwned):
     def save(self, *args, **kwargs):
         self.building_id = self.floor.building_id
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        """The room's page in the management portal (an event or alert about it links there)."""
+        return reverse("manage:officespace:room", args=[self.pk])
 
 
 class Occupancy(TrackedModel):

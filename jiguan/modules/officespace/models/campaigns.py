@@ -6,6 +6,7 @@ the findings, so later ledger edits never move the baseline."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -88,6 +89,9 @@ class CampaignTask(TrackedModel):
 
     def __str__(self) -> str:
         return f"{self.campaign} · {self.unit}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("manage:officespace:campaign_task", args=[self.pk])
 
 
 class CheckResult(models.TextChoices):

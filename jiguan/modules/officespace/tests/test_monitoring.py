@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from jiguan.core.registry import registry
@@ -88,3 +89,19 @@ def test_kpis_and_rules_are_registered():
         monitoring.rooms_over_standard, monitoring.recoveries_overdue, monitoring.rooms_idle_long,
     ]
     assert Room.objects.count() == 0
+
+
+def test_an_idle_room_alert_and_its_event_link_to_the_room(w, client, settings):
+    from jiguan.monitor.models import Alert, AlertRule
+    from jiguan.monitor.services import alerts
+
+    settings.REQUIRE_ADMIN_2FA = False
+    AlertRule.objects.create(region_id="360000", code="idle", name="房间闲置六个月以上", kind="business",
+                             business_rule="officespace.room_idle_6_months", category="officespace")
+    alerts.evaluate_all(timezone.now())
+    alert = Alert.objects.get(subject_id=str(w.idle.pk))
+    client.force_login(w.fin_admin)
+    room_link = f'<a href="{reverse("manage:officespace:room", args=[w.idle.pk])}">{w.idle}</a>'
+    assert room_link in client.get(reverse("manage:monitor:alert", args=[alert.pk])).content.decode()
+    alert_link = f'<a href="{reverse("manage:monitor:alert", args=[alert.pk])}">{alert.title}</a>'
+    assert alert_link in client.get(reverse("manage:event", args=[alert.event_id])).content.decode()

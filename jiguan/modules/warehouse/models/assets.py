@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -110,3 +111,6 @@ class Asset(UnitOwned):
     @property
     def state_color(self) -> str:
         return ASSET_COLORS.get(self.state, "secondary")
+
+    def get_absolute_url(self) -> str:
+        return reverse("manage:warehouse:asset", args=[self.pk])

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -113,6 +114,9 @@ class DisposalLot(UnitOwned):
     @property
     def state_color(self) -> str:
         return LOT_COLORS.get(self.state, "secondary")
+
+    def get_absolute_url(self) -> str:
+        return reverse("manage:warehouse:lot", args=[self.pk])
 
 
 class DisposalItem(TrackedModel):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -66,3 +67,6 @@ class IdleAsset(UnitOwned):
     @property
     def state_color(self) -> str:
         return IDLE_COLORS.get(self.state, "secondary")
+
+    def get_absolute_url(self) -> str:
+        return reverse("manage:warehouse:idle_asset", args=[self.pk])

@@ -10,6 +10,7 @@ unit's ledger; an item that cannot be repaired comes back marked so, for disposa
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -98,6 +99,9 @@ class Loan(UnitOwned):
     def overdue(self) -> bool:
         """Out on loan past its due date (``services.loans.overdue`` is the same test as a query)."""
         return self.state == LoanState.LENT and self.due_on < timezone.localdate()
+
+    def get_absolute_url(self) -> str:
+        return reverse("manage:warehouse:loan", args=[self.pk])
 
 
 class RepairState(models.TextChoices):
