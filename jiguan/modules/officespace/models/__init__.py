@@ -280,6 +280,10 @@ class Recovery(UnitOwned):
     def __str__(self) -> str:
         return f"{self.occupancy} → {self.due_on}"
 
+    def get_absolute_url(self) -> str:
+        """The room to take back, whose page shows its occupancy and the recovery."""
+        return reverse("manage:officespace:room", args=[self.occupancy.room_id])
+
 
 # Each workflow keeps its entities in a file of its own.
 from .applications import *  # noqa: E402,F403

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from jiguan.core.errors import StateError, ValidationFailed
@@ -19,6 +20,7 @@ from jiguan.modules.officespace.models import Occupancy, Recovery, Room
 from .ledger import build_ledger
 
 pytestmark = pytest.mark.django_db
+ZH = {"Accept-Language": "zh-hans"}
 
 
 @pytest.fixture
@@ -137,3 +139,15 @@ def test_status_change_in_the_people_register_opens_recoveries(w, status):
 def test_people_staying_in_post_keep_their_offices(w):
     org.update_person(w.fin_admin, w.deputy.pk, title="副局长")
     assert not Recovery.objects.exists()
+
+
+def test_the_room_page_shows_an_open_recovery_instead_of_offering_a_second(w, client, settings):
+    settings.REQUIRE_ADMIN_2FA = False
+    client.force_login(w.fin_admin)
+    page = reverse("manage:officespace:room", args=[w.shared.pk])
+    assert "发起腾退" in client.get(page, headers=ZH).content.decode()  # a concurrent post may be recovered
+    recovery = services.open_recovery(w.fin_admin, occupancy_id=w.second.pk, reason="concurrent_ended")
+    html = client.get(page, headers=ZH).content.decode()
+    assert f"待腾退（应于{recovery.due_on:%Y-%m-%d}前腾退）" in html and "发起腾退" not in html
+    Recovery.objects.filter(pk=recovery.pk).update(state="overdue")
+    assert "已逾期（应于" in client.get(page, headers=ZH).content.decode()

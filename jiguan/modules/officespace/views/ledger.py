@@ -272,7 +272,8 @@ def room_in_view(user, pk: int) -> Room:
 
 def _room_page(request, room: Room, *, assign_form=None, state_form=None, status: int = 200):
     user = request.user
-    occupancies = room.occupancies.select_related("person__rank", "person__unit").order_by("end", "-start")
+    occupancies = room.occupancies.select_related("person__rank", "person__unit", "recovery").order_by(
+        "end", "-start")
     current = [o for o in occupancies if o.end is None]
     for occupancy in current:
         occupancy.limit = standards.limit_for(occupancy.person)
