@@ -17,6 +17,7 @@ is told so (``Conflict``); the partial unique index (one live loan per item) bac
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -39,7 +40,7 @@ from jiguan.core.services.common import (
     use_case,
 )
 from jiguan.core.services.costs import post_cost, post_income
-from jiguan.core.services.events import OPEN_STATES, open_event, settle_event
+from jiguan.core.services.events import OPEN_STATES, announce_dispatched, open_event, settle_event
 from jiguan.core.services.inputs import Errors, choice, date_value, find, text, yuan
 from jiguan.core.statemachine import StateMachine, record
 
@@ -77,6 +78,7 @@ LOAN_ACTIONS = {
 MAX_LOAN_DAYS = 180
 MAX_LEAD_DAYS = 90  # how far ahead a loan may be requested: the item is reserved from the request on
 REMIND_DAYS = 3
+REMINDERS_LISTED = 10  # loans named in a manager's summary
 DAMAGE_CATEGORY = "公物仓借用损坏赔偿"  # stored data, in Chinese like the rest of the cost ledger
 OVERDUE_EVENT = "warehouse.loan_overdue"
 CONDITION_RANK = {value: rank for rank, value in enumerate(Condition.values)}  # as new … needs repair
@@ -370,33 +372,61 @@ def _claim(pk: int, **conditions) -> Loan | None:
         pk=pk, **conditions).first()
 
 
-def _remind(loan: Loan, title: str, today: date) -> None:
-    body = _("%(asset)s, borrowed for: %(purpose)s") % {"asset": loan.asset, "purpose": loan.purpose}
-    _tell_borrower(loan, title, body)
+def _mark_reminded(loan: Loan, title: str, today: date) -> None:
     loan.reminded_on = today
     loan.save(update_fields=["reminded_on"])
     record(loan, "remind", loan.state, loan.state, comment=title)
+
+
+def _tell_borrowers(reminders: list[tuple[Loan, str]], summary) -> None:
+    """The daily job's reminders, sent once it has gone through every loan: each requester hears of their own
+    loan, and the borrowing units' asset managers of theirs — one summary (``summary(n)``, the first titles as
+    its body) for a manager answering for several, as a bureau standing in for units without one does."""
+    by_manager = defaultdict(list)
+    for loan, title in reminders:
+        body = _("%(asset)s, borrowed for: %(purpose)s") % {"asset": loan.asset, "purpose": loan.purpose}
+        notify.send([loan.requested_by], title, body=body,
+                    link=notify.link_to("service:warehouse:my_loan", loan.pk), category="warehouse")
+        for account in permission_holders(loan.unit.org_path, OFFER, nearest=True):
+            if account != loan.requested_by:
+                by_manager[account].append((loan, title, body))
+    for account, own in by_manager.items():
+        if len(own) == 1:
+            [(loan, title, body)] = own
+            notify.send([account], title, body=body, link=notify.link_to("manage:warehouse:loan", loan.pk),
+                        category="warehouse")
+            continue
+        titles = [title for _loan, title, _body in own[:REMINDERS_LISTED]]
+        if len(own) > REMINDERS_LISTED:
+            titles.append(_("… and %(n)d more") % {"n": len(own) - REMINDERS_LISTED})
+        link = notify.link_to("manage:warehouse:loans")
+        notify.send([account], summary(len(own)), body="\n".join(titles), link=f"{link}?overdue=1" if link else "",
+                    category="warehouse")
 
 
 def remind_due_soon(today: date) -> int:
     """Lent items due within three days: the borrowing unit is reminded once per due date."""
     conditions = {"state": LS.LENT, "due_on__gte": today, "due_on__lte": today + timedelta(days=REMIND_DAYS),
                   "reminded_on__isnull": True}
-    sent = 0
+    reminders = []
     for pk in Loan.objects.filter(**conditions).values_list("pk", flat=True):
         with transaction.atomic():
             loan = _claim(pk, **conditions)
             if loan is None:  # returned or reminded meanwhile
                 continue
-            _remind(loan, _("Please return %(asset)s by %(due)s") % {"asset": loan.asset, "due": loan.due_on}, today)
-            sent += 1
-    return sent
+            title = _("Please return %(asset)s by %(due)s") % {"asset": loan.asset, "due": loan.due_on}
+            _mark_reminded(loan, title, today)
+            reminders.append((loan, title))
+    _tell_borrowers(reminders, lambda n: _("%(n)d borrowed items are due back within %(days)d days")
+                    % {"n": n, "days": REMIND_DAYS})
+    return len(reminders)
 
 
 def flag_overdue(today: date) -> int:
-    """Lent items past their due date: one overdue event for the keeping unit per loan, and the borrower told."""
+    """Lent items past their due date: one overdue event for the keeping unit per loan, and the borrower told.
+    The keeping units' handlers hear once of the events opened together."""
     conditions = {"state": LS.LENT, "due_on__lt": today}
-    opened = 0
+    reminders, opened = [], []
     for pk in Loan.objects.filter(**conditions).values_list("pk", flat=True):
         with transaction.atomic():
             loan = _claim(pk, **conditions)
@@ -405,12 +435,14 @@ def flag_overdue(today: date) -> int:
             title = _("%(asset)s lent to %(unit)s was due back on %(due)s") % {
                 "asset": loan.asset, "unit": loan.unit.name, "due": loan.due_on}
             keeper = loan.asset.unit
-            open_event(type=OVERDUE_EVENT, title=title[:200], unit=keeper, assignee_unit=keeper, subject=loan,
-                       description=loan.purpose)
-            _remind(loan, _("%(asset)s is overdue: it was due back on %(due)s") % {
-                "asset": loan.asset, "due": loan.due_on}, today)
-            opened += 1
-    return opened
+            opened.append(open_event(type=OVERDUE_EVENT, title=title[:200], unit=keeper, assignee_unit=keeper,
+                                     subject=loan, description=loan.purpose, tell_handlers=False))
+            title = _("%(asset)s is overdue: it was due back on %(due)s") % {"asset": loan.asset, "due": loan.due_on}
+            _mark_reminded(loan, title, today)
+            reminders.append((loan, title))
+    announce_dispatched(opened, lambda n: _("%(n)d lent items are overdue: new events to handle") % {"n": n})
+    _tell_borrowers(reminders, lambda n: _("%(n)d borrowed items are overdue") % {"n": n})
+    return len(opened)
 
 
 def run_loan_reminders(today: date | None = None) -> dict[str, int]:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from jiguan.core.jobs import registered_jobs
 from jiguan.core.models import Event, Notification
 from jiguan.core.services.common import subject_reference
+from jiguan.core.testing import make_account
 from jiguan.modules.warehouse.models import Loan
 from jiguan.modules.warehouse.services import loans
 from jiguan.monitor.models import Alert
@@ -87,3 +88,22 @@ def test_the_job_is_registered_daily():
     job = registered_jobs()["warehouse.loan_reminders"]
     assert job.every == timedelta(days=1)
     assert job.run() == "0 reminded, 0 overdue"
+
+
+def test_managers_and_keepers_hear_once_of_several_overdue_loans(w):
+    deputy = make_account("fin_deputy", roles=("unit_admin",), unit=w.finance)
+    lent(w, days=2)
+    lent(w, item=pooled(w, name="投影仪", source_unit=w.education), days=1)
+    seen = {account.pk: Notification.objects.filter(recipient=account).count()
+            for account in (w.finance_admin, deputy, w.bureau_admin)}
+
+    def new(account):
+        return list(Notification.objects.filter(recipient=account).order_by("pk"))[seen[account.pk]:]
+
+    assert loans.run_loan_reminders(timezone.localdate() + timedelta(days=3))["overdue"] == 2
+    assert len(new(w.finance_admin)) == 2  # the requester hears of each of their loans
+    [summary] = new(deputy)  # another manager of the borrowing unit: one summary
+    assert summary.title == "2 件借用物品已逾期未还，请尽快归还"
+    assert "折叠会议桌" in summary.body and "投影仪" in summary.body and summary.link.endswith("?overdue=1")
+    [announced] = new(w.bureau_admin)  # the keeper's handler: one message for the two events
+    assert announced.title == "2 件出借物品逾期未还，新派遣待处置事件"
