@@ -44,6 +44,9 @@ def test_pages_answer_for_a_bureau_administrator(client, w):
         assert response.status_code == 200, name
     page = client.get(reverse("manage:datahub:catalog"), {"text": "身份证"}).content.decode()
     assert "人员基础信息" in page
+    owned = client.get(reverse("manage:datahub:catalog"), {"owner": w.persons.unit_id}).content.decode()
+    others = client.get(reverse("manage:datahub:catalog"), {"owner": w.jiujiang.pk}).content.decode()
+    assert "人员基础信息" in owned and "人员基础信息" not in others  # the owner is picked, not typed
     schema = client.get(reverse("manage:datahub:dataset", args=["persons"]), headers={"Accept-Language": "zh-hans"})
     assert "字典 性别" in schema.content.decode()  # the dictionary as users know it, not its code
 

@@ -22,6 +22,7 @@ from jiguan.core.scoping import has_permission, scoped
 from jiguan.core.services.base import get_in_scope
 from jiguan.core.statemachine import timeline
 from jiguan.portals.manage.access import manage_view
+from jiguan.portals.manage.filters import UnitFilter
 from jiguan.portals.manage.forms import CommentForm
 from jiguan.portals.manage.views.common import perform, submit
 
@@ -62,7 +63,7 @@ def _catalog_list(user) -> ListSpec:
             ChoiceFilter("layer", gettext_lazy("Layer"), "layer", choices=Layer.choices),
             ChoiceFilter("sensitivity", gettext_lazy("Sensitivity"), "sensitivity", choices=Sensitivity.choices),
             ChoiceFilter("source", gettext_lazy("Data source"), "source_id", choices=sources),
-            TextFilter("owner", gettext_lazy("Owner unit"), "unit__name__icontains"),
+            UnitFilter("owner", gettext_lazy("Owner unit"), "unit_id", user=user, permission=VIEW),
             BooleanFilter("module", gettext_lazy("Published by a module"), method=_from_module),
         ),
         default_sort="code",
