@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from ..context import current
 from ..models import Account, Region, Role, RoleAssignment
@@ -54,6 +55,11 @@ def use_case(fn: Callable) -> Callable:
 def subject_reference(subject) -> tuple[ContentType, str]:
     """How a generic ``subject`` field (content type + id) points at a business object."""
     return ContentType.objects.get_for_model(subject), str(subject.pk)
+
+
+def own_units_label(region_name: str) -> str:
+    """The row of a province's or city's own units beside the rows of the regions below it (南昌市本级)."""
+    return _("%(region)s (its own units)") % {"region": region_name}
 
 
 def region_chain(code: str | None) -> list[str]:

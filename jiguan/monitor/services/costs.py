@@ -23,7 +23,7 @@ from jiguan.core.models.org import PersonStatus
 from jiguan.core.registry import registry
 from jiguan.core.scoping import scoped
 from jiguan.core.services.base import get_in_scope, require
-from jiguan.core.services.common import of_agencies, totals_by_agency
+from jiguan.core.services.common import of_agencies, own_units_label, totals_by_agency
 from jiguan.core.services.inputs import Errors, find
 
 from ..module import VIEW
@@ -198,7 +198,7 @@ def _by_region(user, query: CostQuery) -> list[dict]:
 
 def _region_name(name: str, *, own: bool) -> str:
     """A region's row; the one of its own units, beside its districts, says so (南昌市本级)."""
-    return _("%(region)s (its own units)") % {"region": name} if own else name
+    return own_units_label(name) if own else name
 
 
 def by_category(user, query: CostQuery) -> list[dict]:

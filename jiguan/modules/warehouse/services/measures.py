@@ -18,9 +18,11 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
-from jiguan.core.models import OrgUnit
+from jiguan.core.models import OrgUnit, Region
+from jiguan.core.models.org import Level
 from jiguan.core.scoping import has_permission, scoped
 from jiguan.core.services.base import require
+from jiguan.core.services.common import own_units_label
 from jiguan.core.services.inputs import add_months
 
 from ..models import Asset, DisposalItem, DisposalLot, LotState, ReuseRequest, ReuseState
@@ -92,24 +94,29 @@ def dashboard(user, today: date | None = None) -> Dashboard:
     since = date.fromisoformat(f"{months[0]}-01")
     records = (_handovers(user, since), _entries(user, since), _disposals(user, since))
 
-    def line(label: str, field: str) -> Line:
-        return Line(label, _figures(*([r for r in rows if getattr(r, field) == label] for rows in records)))
+    def line(value: str, field: str, label: str | None = None) -> Line:
+        return Line(label or value, _figures(*([r for r in rows if getattr(r, field) == value] for rows in records)))
 
     units = sorted({r.unit for rows in records for r in rows})
-    regions = sorted({r.region for rows in records for r in rows})
+    regions = Region.objects.filter(code__in={r.region for rows in records for r in rows}).order_by("code")
     return Dashboard(
         months=[line(m, "month") for m in months],
         units=sorted((line(u, "unit") for u in units), key=lambda ln: (-ln.figures.value_reused, ln.label)),
-        regions=[line(r, "region") for r in regions],
+        regions=[line(r.code, "region", _region_label(r)) for r in regions],
         total=_figures(*records),
     )
+
+
+def _region_label(region: Region) -> str:
+    """A province's or city's row holds the units of that level only (南昌市本级), beside its districts' rows."""
+    return own_units_label(region.name) if region.level in (Level.PROVINCE, Level.CITY) else region.name
 
 
 def _handovers(user, since: date) -> list[_Handover]:
     """Hand-overs to the units in the user's scope since ``since``, by receiving unit."""
     reused = ReuseRequest.objects.filter(state=ReuseState.HANDED_OVER, handed_over_at__date__gte=since)
     rows = cleared(user, scoped(reused, user, VIEW)).values_list(
-        "handed_over_at", "asset__original_value", "asset__pooled_on", "unit__name", "unit__region__name")
+        "handed_over_at", "asset__original_value", "asset__pooled_on", "unit__name", "unit__region_id")
     handovers = []
     for at, value, pooled_on, unit, region in rows:
         on = timezone.localdate(at)
@@ -122,7 +129,7 @@ def _entries(user, since: date) -> list[_Entry]:
     units = scoped(OrgUnit.objects.all(), user, VIEW)
     items = cleared(user, Asset.objects.filter(source_unit__in=units, pooled_on__gte=since))
     return [_Entry(f"{on:%Y-%m}", unit, region)
-            for on, unit, region in items.values_list("pooled_on", "source_unit__name", "source_unit__region__name")]
+            for on, unit, region in items.values_list("pooled_on", "source_unit__name", "source_unit__region_id")]
 
 
 def _disposals(user, since: date) -> list[_Disposal]:
@@ -132,7 +139,7 @@ def _disposals(user, since: date) -> list[_Disposal]:
     if not has_permission(user, CLASSIFIED):
         lots = lots.exclude(Exists(DisposalItem.objects.filter(lot=OuterRef("pk"), asset__classified=True)))
     rows = lots.annotate(item_count=Count("items")).values_list(
-        "state", "paid_at", "proceeds", "scrapped_on", "salvage_value", "item_count", "unit__name", "unit__region__name")
+        "state", "paid_at", "proceeds", "scrapped_on", "salvage_value", "item_count", "unit__name", "unit__region_id")
     disposals = []
     for state, paid_at, proceeds, scrapped_on, salvage, items, unit, region in rows:
         sold = state == LotState.SOLD

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiguan.core.services.inputs import add_months
+from jiguan.core.testing import make_unit
 from jiguan.modules.warehouse.models import DisposalItem
 from jiguan.modules.warehouse.services.measures import dashboard, month_labels
 
@@ -54,7 +55,7 @@ def test_the_bureau_sees_its_region_by_month_unit_and_region(w):
     assert board.total.turnover_days == Decimal("25.00")  # (30 + 20) / 2
     assert [(line.label, line.figures.value_reused) for line in board.units] == [
         ("江西省财政厅", Decimal("6000.00")), ("江西省教育厅", Decimal("1800.00"))]
-    assert [line.label for line in board.regions] == ["江西省"]
+    assert [line.label for line in board.regions] == ["江西省本级"]  # the province's own units, not its total
     this_month = f"{timezone.localdate():%Y-%m}"
     assert sum(m.figures.items_reused for m in board.months) == 2
     assert board.months[-1].label == this_month
@@ -113,3 +114,10 @@ def test_the_page_charts_the_disposal_income(client, w):
     client.force_login(w.bureau_admin)
     page = client.get(reverse("manage:warehouse:dashboard")).content.decode()
     assert "4,321.00" in page and '"disposal": [' in page and "4321.0]" in page
+
+
+def test_regions_are_listed_in_code_order_the_province_and_cities_as_their_own_units(w):
+    district = make_unit("360102", "南昌市东湖区财政局")
+    handed_over(w, pooled(w, state="transferred", original_value=Decimal("300.00")), district)
+    board = dashboard(w.bureau_admin)
+    assert [(line.label, line.figures.items_reused) for line in board.regions] == [("江西省本级", 2), ("东湖区", 1)]
