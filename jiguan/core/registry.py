@@ -93,6 +93,12 @@ class OwnRequest:
     at: datetime
     url: str
 
+    @classmethod
+    def of(cls, request, title: str, url: str) -> OwnRequest:
+        """A request kept as a row with a ``state`` choice field, ``state_color`` and ``created_at``."""
+        return cls(title=title, state=request.get_state_display(), colour=request.state_color,
+                   at=request.created_at, url=url)
+
 
 @dataclass(frozen=True, eq=False)
 class ModuleSpec:

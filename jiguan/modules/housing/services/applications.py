@@ -224,9 +224,8 @@ def my_applications(user) -> QuerySet:
 
 def own_requests(user) -> list[OwnRequest]:
     """The staff member's applications as the service portal's list of their applications shows them."""
-    return [OwnRequest(title=_("Staff flat application: %(category)s") % {"category": a.get_category_display()},
-                       state=a.get_state_display(), colour=a.state_color, at=a.created_at,
-                       url=reverse("service:housing:application", args=[a.pk]))
+    return [OwnRequest.of(a, _("Staff flat application: %(category)s") % {"category": a.get_category_display()},
+                          reverse("service:housing:application", args=[a.pk]))
             for a in my_applications(user)]
 
 

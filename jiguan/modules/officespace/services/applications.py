@@ -672,9 +672,8 @@ def my_adjustments(user) -> QuerySet:
 
 def own_requests(user) -> list[OwnRequest]:
     """The staff member's adjustment requests as the service portal's list of their applications shows them."""
-    return [OwnRequest(title=_("Office adjustment: %(reason)s") % {"reason": a.get_reason_display()},
-                       state=a.get_state_display(), colour=a.state_color, at=a.created_at,
-                       url=reverse("service:officespace:adjustment", args=[a.pk]))
+    return [OwnRequest.of(a, _("Office adjustment: %(reason)s") % {"reason": a.get_reason_display()},
+                          reverse("service:officespace:adjustment", args=[a.pk]))
             for a in my_adjustments(user)]
 
 

@@ -378,10 +378,11 @@ def _mark_reminded(loan: Loan, title: str, today: date) -> None:
     record(loan, "remind", loan.state, loan.state, comment=title)
 
 
-def _tell_borrowers(reminders: list[tuple[Loan, str]], summary) -> None:
+def _tell_borrowers(reminders: list[tuple[Loan, str]], summary, listed: str) -> None:
     """The daily job's reminders, sent once it has gone through every loan: each requester hears of their own
     loan, and the borrowing units' asset managers of theirs — one summary (``summary(n)``, the first titles as
-    its body) for a manager answering for several, as a bureau standing in for units without one does."""
+    its body, linking to the loans list filtered by ``listed``) for a manager answering for several, as a
+    bureau standing in for units without one does."""
     by_manager = defaultdict(list)
     for loan, title in reminders:
         body = _("%(asset)s, borrowed for: %(purpose)s") % {"asset": loan.asset, "purpose": loan.purpose}
@@ -400,7 +401,7 @@ def _tell_borrowers(reminders: list[tuple[Loan, str]], summary) -> None:
         if len(own) > REMINDERS_LISTED:
             titles.append(_("… and %(n)d more") % {"n": len(own) - REMINDERS_LISTED})
         link = notify.link_to("manage:warehouse:loans")
-        notify.send([account], summary(len(own)), body="\n".join(titles), link=f"{link}?overdue=1" if link else "",
+        notify.send([account], summary(len(own)), body="\n".join(titles), link=f"{link}?{listed}" if link else "",
                     category="warehouse")
 
 
@@ -418,7 +419,7 @@ def remind_due_soon(today: date) -> int:
             _mark_reminded(loan, title, today)
             reminders.append((loan, title))
     _tell_borrowers(reminders, lambda n: _("%(n)d borrowed items are due back within %(days)d days")
-                    % {"n": n, "days": REMIND_DAYS})
+                    % {"n": n, "days": REMIND_DAYS}, listed=f"state={LS.LENT}")
     return len(reminders)
 
 
@@ -432,16 +433,16 @@ def flag_overdue(today: date) -> int:
             loan = _claim(pk, **conditions)
             if loan is None or _open_overdue_events(loan).exists():
                 continue
-            title = _("%(asset)s lent to %(unit)s was due back on %(due)s") % {
+            event_title = _("%(asset)s lent to %(unit)s was due back on %(due)s") % {
                 "asset": loan.asset, "unit": loan.unit.name, "due": loan.due_on}
             keeper = loan.asset.unit
-            opened.append(open_event(type=OVERDUE_EVENT, title=title[:200], unit=keeper, assignee_unit=keeper,
+            opened.append(open_event(type=OVERDUE_EVENT, title=event_title[:200], unit=keeper, assignee_unit=keeper,
                                      subject=loan, description=loan.purpose, tell_handlers=False))
             title = _("%(asset)s is overdue: it was due back on %(due)s") % {"asset": loan.asset, "due": loan.due_on}
             _mark_reminded(loan, title, today)
             reminders.append((loan, title))
     announce_dispatched(opened, lambda n: _("%(n)d lent items are overdue: new events to handle") % {"n": n})
-    _tell_borrowers(reminders, lambda n: _("%(n)d borrowed items are overdue") % {"n": n})
+    _tell_borrowers(reminders, lambda n: _("%(n)d borrowed items are overdue") % {"n": n}, listed="overdue=1")
     return len(opened)
 
 
