@@ -120,12 +120,19 @@ class Filter:
 
 
 class ChoiceFilter(Filter):
-    """A value from a fixed set. ``choices`` may be a callable, evaluated per request (registry, database)."""
+    """A value from a fixed set. ``choices`` may be a callable, evaluated per request (registry, database);
+    ``choices_for(user)`` instead gives the choices the list's user may see (a value outside them is ignored)."""
 
-    def __init__(self, param, label, lookup=None, *, choices: Iterable | Callable[[], Iterable], method=None,
-                 attrs=None):
+    def __init__(self, param, label, lookup=None, *, choices: Iterable | Callable[[], Iterable] = (),
+                 choices_for: Callable[[Any], Iterable] | None = None, method=None, attrs=None):
         super().__init__(param, label, lookup, method=method, attrs=attrs)
-        self.choices = choices
+        self.choices, self.choices_for = choices, choices_for
+
+    def for_user(self, user) -> Filter:
+        if self.choices_for is None:
+            return self
+        return ChoiceFilter(self.param, self.label, self.lookup, choices=lambda: self.choices_for(user),
+                            method=self.method, attrs=self.attrs)
 
     def build_field(self) -> forms.Field:
         choices = self.choices() if callable(self.choices) else self.choices

@@ -50,6 +50,12 @@ def test_the_list_is_scoped_filtered_and_exported(w, finished):
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
+def test_the_dataset_filter_offers_the_datasets_of_the_runs_one_sees(w, finished):
+    option = f'<option value="{finished.dataset_id}">人员信息</option>'
+    assert option in client_for(w.fin_admin).get("/manage/datahub/runs/").content.decode()
+    assert option not in client_for(w.jj_admin).get("/manage/datahub/runs/").content.decode()
+
+
 def test_staff_are_refused_and_other_units_runs_answer_404(w, finished):
     assert client_for(w.staff).get("/manage/datahub/runs/").status_code == 403
     assert client_for(w.jj_admin).get(f"/manage/datahub/runs/{finished.pk}/").status_code == 404

@@ -20,7 +20,7 @@ from jiguan.portals.manage.access import manage_view
 from jiguan.portals.manage.views.common import perform, submit
 
 from ..forms.runs import DiscardForm, RunUploadForm
-from ..models import ACTIVE_STATES, Channel, Dataset, RunState, Storage
+from ..models import ACTIVE_STATES, Channel, Dataset, RunState
 from ..module import MANAGE, SUBMIT
 from ..services import runs as services
 
@@ -35,8 +35,10 @@ def _may_submit(request) -> str | None:
     return _("You do not have the permission for this page.")
 
 
-def _dataset_choices():
-    return Dataset.objects.filter(storage=Storage.STORE).order_by("code").values_list("pk", "name")
+def _dataset_choices(user):
+    """The datasets of the runs the user sees (not every dataset's name)."""
+    datasets = Dataset.objects.filter(pk__in=services.visible_runs(user).values("dataset_id"))
+    return datasets.order_by("code").values_list("pk", "name")
 
 
 RUN_LIST = ListSpec(
@@ -55,7 +57,7 @@ RUN_LIST = ListSpec(
         Column("created_at", gettext_lazy("Submitted at"), order_by="created_at"),
     ),
     filters=(
-        ChoiceFilter("dataset", gettext_lazy("Dataset"), "dataset_id", choices=_dataset_choices),
+        ChoiceFilter("dataset", gettext_lazy("Dataset"), "dataset_id", choices_for=_dataset_choices),
         ChoiceFilter("state", gettext_lazy("State"), "state", choices=RunState.choices),
         ChoiceFilter("channel", gettext_lazy("Channel"), "channel", choices=Channel.choices),
         TextFilter("unit", gettext_lazy("Submitting unit"), "unit__name__icontains"),
