@@ -56,6 +56,13 @@ def test_lists_are_scoped(client, w):
     assert client.get(reverse("manage:datahub:quality_issue", args=[w.issue.pk])).status_code == 404
 
 
+def test_the_dataset_filters_offer_the_datasets_in_ones_catalog(client, w):
+    option = f'<option value="{w.payroll.pk}">{w.payroll.name}</option>'
+    for page in ("discrepancies", "quality_issues"):
+        assert option in login(client, w.nc_admin).get(reverse(f"manage:datahub:{page}")).content.decode()
+        assert option not in login(client, w.jj_admin).get(reverse(f"manage:datahub:{page}")).content.decode()
+
+
 def test_discrepancies_export_to_excel(client, w):
     response = login(client, w.nc_admin).get(reverse("manage:datahub:discrepancies"), {"export": "xlsx"})
     assert response.status_code == 200 and "spreadsheet" in response["Content-Type"]

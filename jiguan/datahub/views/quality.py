@@ -23,9 +23,9 @@ from jiguan.portals.manage.filters import UnitFilter
 from jiguan.portals.manage.views.common import perform, submit
 
 from ..forms.quality import AssignForm, CarrierForm, CommentForm, ElementEditForm, ElementForm, ResolveForm
-from ..models import DataElement, Dataset, DiscrepancyState, ElementCarrier
+from ..models import DataElement, DiscrepancyState, ElementCarrier
 from ..module import MANAGE, VIEW
-from ..services import quality
+from ..services import catalog, quality
 
 STAGES = [(EventStatus.NEW, gettext_lazy("Newly found")), (EventStatus.DISPATCHED, gettext_lazy("Acknowledged")),
           (EventStatus.IN_PROGRESS, gettext_lazy("Assigned")), (EventStatus.RESOLVED, gettext_lazy("Resolved"))]
@@ -40,9 +40,10 @@ def _element_choices():
     return list(DataElement.objects.values_list("pk", "name"))
 
 
-def _dataset_choices():
-    return list(Dataset.objects.filter(element_carriers__isnull=False).distinct().order_by("code")
-                .values_list("pk", "name"))
+def _dataset_choices(user):
+    """The datasets in the user's catalog that carry a data element."""
+    carriers = catalog.visible_datasets(user).filter(element_carriers__isnull=False).distinct()
+    return list(carriers.order_by("code").values_list("pk", "name"))
 
 
 # --- Overview ------------------------------------------------------------------------------------------
@@ -198,7 +199,7 @@ def discrepancy_list_spec(user) -> ListSpec:
         ),
         filters=(
             ChoiceFilter("element", gettext_lazy("Data element"), "element_id", choices=_element_choices),
-            ChoiceFilter("dataset", gettext_lazy("Dataset"), "dataset_id", choices=_dataset_choices),
+            ChoiceFilter("dataset", gettext_lazy("Dataset"), "dataset_id", choices_for=_dataset_choices),
             UnitFilter("unit", gettext_lazy("Submitting unit"), "run__unit_id", user=user, permission=VIEW),
             ChoiceFilter("state", gettext_lazy("State"), "state", choices=DiscrepancyState.choices),
         ),
@@ -238,7 +239,7 @@ ISSUE_LIST = ListSpec(
     filters=(
         ChoiceFilter("stage", gettext_lazy("Stage"), "event__status", choices=STAGES),
         ChoiceFilter("element", gettext_lazy("Data element"), "element_id", choices=_element_choices),
-        ChoiceFilter("dataset", gettext_lazy("Dataset"), "dataset_id", choices=_dataset_choices),
+        ChoiceFilter("dataset", gettext_lazy("Dataset"), "dataset_id", choices_for=_dataset_choices),
         ChoiceFilter("reason", gettext_lazy("Cause"), "reason_id", choices=_reason_choices),
     ),
     search=("event__title", "unit__name"), search_label=gettext_lazy("Title or unit"), default_sort="-created_at",
