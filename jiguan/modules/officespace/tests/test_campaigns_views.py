@@ -62,6 +62,9 @@ def test_pages_render_for_the_bureau_and_the_unit_and_refuse_staff(login, w):
         assert login("nc_admin").get(url(name, *args)).status_code == 200
         assert login("fin_admin").get(url(name, *args)).status_code == 200
         assert login("staff").get(url(name, *args)).status_code == 403
+    listed = login("nc_admin").get(url("campaigns"), headers={"Accept-Language": "zh-hans"}).content.decode()
+    shown = login("nc_admin").get(url("campaign", w.campaign.pk), headers={"Accept-Language": "zh-hans"})
+    assert "<th>单位数</th>" in listed and "单位数" in shown.content.decode()  # a count, not the 单位管理 menu
 
 
 def test_out_of_scope_pages_answer_404(login, w):

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from jiguan.core import audit
@@ -70,7 +70,7 @@ CAMPAIGN_LIST = ListSpec(
         Column("year", gettext_lazy("Year"), order_by="year"),
         Column("region__name", gettext_lazy("Scope"), order_by="region_id"),
         Column("bureau__name", gettext_lazy("Organised by")),
-        Column("unit_count", gettext_lazy("Units")),
+        Column("unit_count", pgettext_lazy("count", "Units")),
         Column("deadline", gettext_lazy("Deadline"), order_by="deadline"),
         Column("state", gettext_lazy("State"), order_by="state"),
     ),
