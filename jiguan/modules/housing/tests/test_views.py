@@ -59,6 +59,10 @@ def test_estate_form_refuses_bad_input_and_saves_good(login, w):
     assert bad.status_code == 400 and "市场租金" in bad.content.decode()
     good = client.post(url("estate_new"), {**estate_values(name="新小区"), "region": "360111"})
     assert good.status_code == 302 and Estate.objects.filter(name="新小区").exists()
+    estate = Estate.objects.get(name="新小区")
+    zh = {"Accept-Language": "zh-hans"}
+    assert "住房套数" in client.get(url("estates"), headers=zh).content.decode()  # a count, not the 住房 menu
+    assert "住房套数" in client.get(url("estate", estate.pk), headers=zh).content.decode()
     assert login("fin_admin").get(url("estate_new")).status_code == 403
 
 

@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from jiguan.core.listing import ChoiceFilter, Column, ListSpec
@@ -46,7 +46,7 @@ ESTATE_LIST = ListSpec(
         Column("address", gettext_lazy("Address")),
         Column("unit__name", gettext_lazy("Managing unit"), order_by="unit__org_path"),
         Column("rent", gettext_lazy("Monthly rent"), value=_rent),
-        Column("flat_count", gettext_lazy("Flats"), order_by="flat_count"),
+        Column("flat_count", pgettext_lazy("count", "Flats"), order_by="flat_count"),
         Column("vacant_count", gettext_lazy("Vacant"), order_by="vacant_count"),
     ),
     filters=(region_filter("region"),),
