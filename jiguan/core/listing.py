@@ -23,6 +23,7 @@ permission check therefore covers the export too.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from copy import copy
 from dataclasses import dataclass, field
 from functools import cached_property, reduce
 from operator import or_
@@ -129,10 +130,12 @@ class ChoiceFilter(Filter):
         self.choices, self.choices_for = choices, choices_for
 
     def for_user(self, user) -> Filter:
+        """A copy (of the same kind: a subclass keeps its field) whose choices are this user's."""
         if self.choices_for is None:
             return self
-        return ChoiceFilter(self.param, self.label, self.lookup, choices=lambda: self.choices_for(user),
-                            method=self.method, attrs=self.attrs)
+        bound = copy(self)
+        bound.choices = lambda: self.choices_for(user)
+        return bound
 
     def build_field(self) -> forms.Field:
         choices = self.choices() if callable(self.choices) else self.choices

@@ -24,12 +24,9 @@ class RegionFilter(ChoiceFilter):
     regions of the units the user reaches: a county's officer is not shown all of the province. With one
     region or none there is nothing to choose, and the filter is hidden."""
 
-    def __init__(self, param, label, lookup, *, regions=None):
-        super().__init__(param, label, lookup, choices=lambda: region_key_choices(regions),
-                         attrs={"data-searchable": "1"})
-
-    def for_user(self, user) -> "RegionFilter":
-        return RegionFilter(self.param, self.label, self.lookup, regions=regions_reached(user))
+    def __init__(self, param, label, lookup):
+        super().__init__(param, label, lookup, attrs={"data-searchable": "1"},
+                         choices_for=lambda user: region_key_choices(regions_reached(user)))
 
     def build_field(self) -> forms.Field:
         field = super().build_field()

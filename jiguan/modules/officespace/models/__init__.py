@@ -260,6 +260,9 @@ class RecoveryState(models.TextChoices):
     OVERDUE = "overdue", pgettext_lazy("recovery state", "Overdue")
 
 
+RECOVERY_COLORS = {RecoveryState.OPEN: "yellow", RecoveryState.OVERDUE: "red", RecoveryState.RECOVERED: "green"}
+
+
 class Recovery(UnitOwned):
     """腾退: space to take back after a transfer or retirement — 1 month, 2 for a concurrent-post
     office (管理办法 Art. 18–19). Overdue recoveries become events for the unit."""
@@ -279,6 +282,10 @@ class Recovery(UnitOwned):
 
     def __str__(self) -> str:
         return f"{self.occupancy} → {self.due_on}"
+
+    @property
+    def state_color(self) -> str:
+        return RECOVERY_COLORS[self.state]
 
     def get_absolute_url(self) -> str:
         """The room to take back, whose page shows its occupancy and the recovery."""
